@@ -1,0 +1,1 @@
+"""wparchive's archive: schema, storage, crawl state and exports; knows nothing of HTTP or HTML."""

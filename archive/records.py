@@ -1,0 +1,154 @@
+"""Plain records: the contract between the scraper (which makes them) and the archive (which stores them).
+
+Every source (REST, WordPress.com, feeds, HTML) hands over the same records with the same meaning, so a
+post crawled through HTML and later through REST lands in the same row. Identity is always the
+WordPress id within a site (`wp_id`); datetimes are timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+# Where an item came from; stored on every post and comment so analysts can tell.
+SOURCES = ("rest", "wpcom", "feed", "html")
+
+JsonDict = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SiteRecord:
+    """A WordPress site as discovered: its home URL, name and the API root it answered on (if any)."""
+
+    url: str
+    name: str = ""
+    description: str = ""
+    api_root: str | None = None
+    gmt_offset: float | None = None
+    timezone: str | None = None
+
+
+@dataclass(frozen=True)
+class AuthorRecord:
+    """A user who published on the site (`wp_id` is the WordPress user id)."""
+
+    wp_id: int
+    name: str
+    slug: str = ""
+    url: str = ""
+    source: str = "rest"
+    raw: JsonDict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TermRecord:
+    """A category or tag. Identity within a site is (taxonomy, slug); `wp_id` is None when unknown."""
+
+    taxonomy: str  # "category" | "post_tag"
+    slug: str
+    name: str
+    wp_id: int | None = None
+    source: str = "rest"
+    raw: JsonDict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TermRef:
+    """A post's link to a term: by WordPress id when the source gives one, else by (taxonomy, slug)."""
+
+    taxonomy: str
+    slug: str = ""
+    name: str = ""
+    wp_id: int | None = None
+
+
+@dataclass(frozen=True)
+class RatingRecord:
+    """A review rating: value on a scale from `worst` to `scale`, normalized to 0..1, and where it was found.
+
+    `found_in` names the parser that matched (e.g. "text", "stars", "percent", "json-ld", "yasr",
+    "wp-review", "site-reviews", "wp-product-review"); `text` is the matched snippet, for audit.
+    """
+
+    value: float
+    scale: float
+    worst: float
+    normalized: float
+    found_in: str
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class PostRecord:
+    """A public post or page with its parsed body and rating."""
+
+    wp_id: int
+    type: str  # "post" | "page"
+    url: str
+    title: str
+    slug: str = ""
+    status: str = "publish"
+    author_wp_id: int | None = None
+    author_name: str | None = None
+    published_at: datetime | None = None
+    modified_at: datetime | None = None
+    excerpt: str = ""  # clean text
+    content_html: str = ""  # sanitized HTML
+    content_text: str = ""  # clean text, paragraphs separated by a blank line
+    rating: RatingRecord | None = None
+    terms: tuple[TermRef, ...] = ()
+    comment_status: str | None = None
+    source: str = "rest"
+    raw: JsonDict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CommentRecord:
+    """An approved, public comment. `parent_wp_id` is None at top level.
+
+    `parent_inferred` is True when the parent came from page markup that may flatten deep replies,
+    not from an authoritative source (REST `parent`, Atom `thr:in-reply-to`, WordPress.com `parent`).
+    Depth, root and orphan flags are computed by the archive from the stored tree.
+    """
+
+    wp_id: int
+    post_wp_id: int
+    parent_wp_id: int | None
+    author_name: str
+    author_url: str = ""
+    author_wp_id: int | None = None
+    published_at: datetime | None = None
+    content_html: str = ""
+    content_text: str = ""
+    url: str = ""
+    type: str = "comment"
+    parent_inferred: bool = False
+    source: str = "rest"
+    raw: JsonDict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ProblemRecord:
+    """Something a crawl could not read: recorded on the crawl run, and the crawl goes on."""
+
+    kind: str  # e.g. "http", "parse", "blocked", "gap"
+    message: str
+    url: str = ""
+
+
+Record = AuthorRecord | TermRecord | PostRecord | CommentRecord | ProblemRecord
+
+
+@dataclass(frozen=True)
+class CrawlState:
+    """What the archive already holds for a site, so an incremental crawl asks only for what changed.
+
+    High-water marks are advanced only when a crawl finishes, so a killed run is simply redone.
+    """
+
+    site_id: int | None = None
+    last_complete_at: datetime | None = None
+    posts_modified_after: datetime | None = None
+    comments_after: datetime | None = None
+    max_comment_wp_id: int | None = None

@@ -1,0 +1,1 @@
+"""wparchive's scraper: discovers a WordPress site, fetches it through the best open source, parses it."""

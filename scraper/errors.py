@@ -1,0 +1,76 @@
+"""The one exception tree of wparchive; the CLI turns each into one clear line and an exit code.
+
+    WparchiveError
+    ├── ConfigError            bad config file or option
+    ├── FetchError             a request failed (carries url and, when there was a response, status)
+    │   ├── HttpStatusError    a final non-success status after retries (carries WordPress `code`)
+    │   ├── RateLimitedError   429/503 storms outlasted our retries, or Retry-After is too long
+    │   ├── BlockedError       a firewall or CDN challenge (Cloudflare, Wordfence): never content
+    │   ├── RobotsDisallowedError  robots.txt forbids the URL
+    │   └── NotJsonError       HTML (or garbage) where JSON was promised
+    ├── DiscoveryError         not a WordPress site, or no usable source
+    │   └── ApiClosedError     the REST API answered but refuses anonymous readers
+    └── ArchiveError           the database could not be opened or written
+"""
+
+from __future__ import annotations
+
+
+class WparchiveError(Exception):
+    """Base of every error wparchive raises on purpose."""
+
+
+class ConfigError(WparchiveError):
+    """The configuration file or a command-line option is invalid."""
+
+
+class FetchError(WparchiveError):
+    """A request failed; `url` and (when a response came) `status` say which and how."""
+
+    def __init__(self, message: str, url: str = "", status: int | None = None) -> None:
+        super().__init__(message)
+        self.url = url
+        self.status = status
+
+
+class HttpStatusError(FetchError):
+    """The server answered with a final non-success status; `code` is WordPress's error code if any."""
+
+    def __init__(
+        self, message: str, url: str = "", status: int | None = None, code: str | None = None
+    ) -> None:
+        super().__init__(message, url, status)
+        self.code = code
+
+
+class RateLimitedError(FetchError):
+    """The server kept answering 429/503 past our retry budget, or asked us to wait too long."""
+
+
+class BlockedError(FetchError):
+    """A firewall or CDN answered with a challenge or block page instead of content."""
+
+
+class RobotsDisallowedError(FetchError):
+    """robots.txt disallows this URL for our user agent."""
+
+
+class NotJsonError(FetchError):
+    """The body was not the JSON the endpoint promised (HTML, truncated or invalid data)."""
+
+
+class DiscoveryError(WparchiveError):
+    """The URL is not a WordPress site we can read, or no source is open."""
+
+
+class ApiClosedError(DiscoveryError):
+    """The REST API exists but refuses anonymous readers (e.g. 401 rest_login_required)."""
+
+    def __init__(self, message: str, status: int | None = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+class ArchiveError(WparchiveError):
+    """The archive database could not be opened, migrated or written."""

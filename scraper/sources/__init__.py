@@ -1,0 +1,36 @@
+"""Sources: each turns one site into a stream of records (REST, WordPress.com, feeds, post HTML)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+from archive.records import CrawlState, Record, SiteRecord
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """What discovery learnt about a site; sources are built from it.
+
+    `rest_problem` says why REST is not usable (e.g. "REST: 401 rest_login_required"); the crawl
+    summary repeats it so the fallback chain explains itself.
+    """
+
+    home: str
+    site: SiteRecord
+    rest_root: str | None = None
+    rest_problem: str | None = None
+    wpcom_site: str | None = None
+    feed_url: str | None = None
+    home_html: str | None = None
+
+
+class Source(Protocol):
+    """One way of reading a site. `fetch_records` yields authors and terms before the posts that use
+    them, and posts before their comments; problems are yielded as ProblemRecord, never raised,
+    unless the source as a whole cannot be read (then a WparchiveError)."""
+
+    name: str
+
+    def fetch_records(self, state: CrawlState) -> Iterator[Record]: ...
