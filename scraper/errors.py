@@ -1,16 +1,16 @@
 """The one exception tree of wparchive; the CLI turns each into one clear line and an exit code.
 
-    WparchiveError
-    ├── ConfigError            bad config file or option
-    ├── FetchError             a request failed (carries url and, when there was a response, status)
-    │   ├── HttpStatusError    a final non-success status after retries (carries WordPress `code`)
-    │   ├── RateLimitedError   429/503 storms outlasted our retries, or Retry-After is too long
-    │   ├── BlockedError       a firewall or CDN challenge (Cloudflare, Wordfence): never content
-    │   ├── RobotsDisallowedError  robots.txt forbids the URL
-    │   └── NotJsonError       HTML (or garbage) where JSON was promised
-    ├── DiscoveryError         not a WordPress site, or no usable source
-    │   └── ApiClosedError     the REST API answered but refuses anonymous readers
-    └── ArchiveError           the database could not be opened or written
+WparchiveError
+├── ConfigError            bad config file or option
+├── FetchError             a request failed (carries url and, when there was a response, status)
+│   ├── HttpStatusError    a final non-success status after retries (carries WordPress `code`)
+│   ├── RateLimitedError   429/503 storms outlasted our retries, or Retry-After is too long
+│   ├── BlockedError       a firewall or CDN challenge (Cloudflare, Wordfence): never content
+│   ├── RobotsDisallowedError  robots.txt forbids the URL
+│   └── NotJsonError       HTML (or garbage) where JSON was promised
+├── DiscoveryError         not a WordPress site, or no usable source
+│   └── ApiClosedError     the REST API answered but refuses anonymous readers
+└── ArchiveError           the database could not be opened or written
 """
 
 from __future__ import annotations

@@ -1,0 +1,142 @@
+"""Records to table rows: site URL normalization, term slugs, and the fingerprint of a saved record."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from archive.records import AuthorRecord, CommentRecord, PostRecord, TermRecord
+
+Row = dict[str, Any]
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+RATING_COLUMNS = (
+    "rating_value",
+    "rating_scale",
+    "rating_worst",
+    "rating_normalized",
+    "rating_source",
+    "rating_text",
+)
+_SLUG_JUNK = re.compile(r"[^\w]+", re.UNICODE)
+
+
+def normalize_site_url(url: str) -> str:
+    """The identity of a site: scheme and host lowercased, default port, query and fragment dropped,
+    no trailing slash (like WordPress's `home` option): `HTTPS://Example.com:443/blog/` ->
+    `https://example.com/blog`."""
+    parts = urlsplit(url.strip())
+    scheme = (parts.scheme or "https").lower()
+    host = (parts.hostname or "").lower()
+    if parts.port and parts.port != DEFAULT_PORTS.get(scheme):
+        host = f"{host}:{parts.port}"
+    return urlunsplit((scheme, host, parts.path.rstrip("/"), "", ""))
+
+
+def slugify(name: str) -> str:
+    """A slug for a term known only by name (feeds): lowercase words joined by dashes."""
+    slug = _SLUG_JUNK.sub("-", name.strip().lower()).replace("_", "-").strip("-")
+    return slug or name.strip()
+
+
+def fingerprint(row: Row) -> str:
+    """A stable hash of a row's record-derived values: equal rows mean an unchanged record."""
+    encoded = json.dumps(row, sort_keys=True, default=_encode_default, separators=(",", ":"))
+    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+
+
+def _encode_default(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return repr(value)
+
+
+def author_row(site_id: int, record: AuthorRecord) -> Row:
+    """Columns of `authors` for one record (without seen times)."""
+    row: Row = {
+        "site_id": site_id,
+        "wp_id": record.wp_id,
+        "name": record.name,
+        "slug": record.slug,
+        "url": record.url,
+        "source": record.source,
+        "raw": record.raw,
+    }
+    return _with_hash(row)
+
+
+def term_row(site_id: int, record: TermRecord) -> Row:
+    """Columns of `terms` for one record."""
+    return {
+        "site_id": site_id,
+        "taxonomy": record.taxonomy,
+        "slug": record.slug or slugify(record.name),
+        "name": record.name,
+        "wp_id": record.wp_id,
+        "source": record.source,
+        "raw": record.raw,
+    }
+
+
+def post_row(site_id: int, record: PostRecord) -> Row:
+    """Columns of `posts` for one record; the fingerprint also covers its terms."""
+    rating = record.rating
+    row: Row = {
+        "site_id": site_id,
+        "wp_id": record.wp_id,
+        "type": record.type,
+        "url": record.url,
+        "slug": record.slug,
+        "title": record.title,
+        "status": record.status,
+        "author_wp_id": record.author_wp_id,
+        "author_name": record.author_name,
+        "published_at": record.published_at,
+        "modified_at": record.modified_at,
+        "excerpt": record.excerpt,
+        "content_html": record.content_html,
+        "content_text": record.content_text,
+        "rating_value": rating.value if rating else None,
+        "rating_scale": rating.scale if rating else None,
+        "rating_worst": rating.worst if rating else None,
+        "rating_normalized": rating.normalized if rating else None,
+        "rating_source": rating.found_in if rating else None,
+        "rating_text": rating.text if rating else None,
+        "comment_status": record.comment_status,
+        "source": record.source,
+        "raw": record.raw,
+    }
+    terms = sorted((t.taxonomy, t.slug, t.name, t.wp_id or 0) for t in record.terms)
+    row["record_hash"] = fingerprint({**row, "terms": terms})
+    return row
+
+
+def comment_row(site_id: int, record: CommentRecord) -> Row:
+    """Columns of `comments` for one record; WordPress's parent 0 means top level."""
+    row: Row = {
+        "site_id": site_id,
+        "wp_id": record.wp_id,
+        "post_wp_id": record.post_wp_id,
+        "parent_wp_id": record.parent_wp_id or None,
+        "parent_inferred": record.parent_inferred,
+        "author_name": record.author_name,
+        "author_url": record.author_url,
+        "author_wp_id": record.author_wp_id,
+        "published_at": record.published_at,
+        "content_html": record.content_html,
+        "content_text": record.content_text,
+        "url": record.url,
+        "type": record.type,
+        "source": record.source,
+        "raw": record.raw,
+    }
+    return _with_hash(row)
+
+
+def _with_hash(row: Row) -> Row:
+    row["record_hash"] = fingerprint(row)
+    return row

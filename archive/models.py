@@ -1,0 +1,267 @@
+"""The archive's schema as SQLAlchemy 2 models: sites, authors, terms, posts, comments, crawl runs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Bumped when the schema changes incompatibly; stored in wparchive_meta.
+SCHEMA_VERSION = "1"
+
+JsonType = JSON().with_variant(JSONB(), "postgresql")
+URL_LENGTH = 2000
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores naive UTC text)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        # Naive datetimes are taken as UTC: records promise UTC, so this only guards stray callers.
+        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every wparchive table."""
+
+
+class Meta(Base):
+    """Marks a database as wparchive's and records its schema version."""
+
+    __tablename__ = "wparchive_meta"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Site(Base):
+    """One WordPress site, its last crawl, its high-water marks and the lease of the worker on it."""
+
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(URL_LENGTH), unique=True)
+    name: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    api_root: Mapped[str | None] = mapped_column(Text)
+    gmt_offset: Mapped[float | None] = mapped_column(Float)
+    timezone: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_run_id: Mapped[int | None] = mapped_column(Integer)
+    last_crawl_status: Mapped[str | None] = mapped_column(String(20))
+    last_crawl_source: Mapped[str | None] = mapped_column(String(20))
+    last_crawl_finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_complete_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    posts_modified_after: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    comments_after: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    max_comment_wp_id: Mapped[int | None] = mapped_column(BigInteger)
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class Author(Base):
+    """A WordPress user who published on a site."""
+
+    __tablename__ = "authors"
+    __table_args__ = (UniqueConstraint("site_id", "wp_id", name="uq_authors_site_wp_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    wp_id: Mapped[int] = mapped_column(BigInteger)
+    name: Mapped[str] = mapped_column(Text)
+    slug: Mapped[str] = mapped_column(Text, default="")
+    url: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(20))
+    raw: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    record_hash: Mapped[str] = mapped_column(String(64))
+    first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Term(Base):
+    """A category or tag; `wp_id` is NULL when only a feed or a page named it."""
+
+    __tablename__ = "terms"
+    __table_args__ = (
+        UniqueConstraint("site_id", "taxonomy", "slug", name="uq_terms_site_taxonomy_slug"),
+        Index("ix_terms_site_wp_id", "site_id", "wp_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    taxonomy: Mapped[str] = mapped_column(String(50))
+    slug: Mapped[str] = mapped_column(String(URL_LENGTH))
+    name: Mapped[str] = mapped_column(Text)
+    wp_id: Mapped[int | None] = mapped_column(BigInteger)
+    source: Mapped[str] = mapped_column(String(20))
+    raw: Mapped[dict[str, Any]] = mapped_column(JsonType)
+
+
+class Post(Base):
+    """A post or page; `record_hash` fingerprints the last saved record to tell unchanged saves."""
+
+    __tablename__ = "posts"
+    __table_args__ = (
+        UniqueConstraint("site_id", "wp_id", name="uq_posts_site_wp_id"),
+        Index("ix_posts_site_published", "site_id", "published_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    wp_id: Mapped[int] = mapped_column(BigInteger)
+    type: Mapped[str] = mapped_column(String(20))
+    url: Mapped[str] = mapped_column(Text)
+    slug: Mapped[str] = mapped_column(Text, default="")
+    title: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))
+    author_wp_id: Mapped[int | None] = mapped_column(BigInteger)
+    author_name: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    modified_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    excerpt: Mapped[str] = mapped_column(Text)
+    content_html: Mapped[str] = mapped_column(Text)
+    content_text: Mapped[str] = mapped_column(Text)
+    rating_value: Mapped[float | None] = mapped_column(Float)
+    rating_scale: Mapped[float | None] = mapped_column(Float)
+    rating_worst: Mapped[float | None] = mapped_column(Float)
+    rating_normalized: Mapped[float | None] = mapped_column(Float)
+    rating_source: Mapped[str | None] = mapped_column(String(50))
+    rating_text: Mapped[str | None] = mapped_column(Text)
+    comment_status: Mapped[str | None] = mapped_column(String(20))
+    source: Mapped[str] = mapped_column(String(20))
+    raw: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    record_hash: Mapped[str] = mapped_column(String(64))
+    first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class PostTerm(Base):
+    """Links a post to its categories and tags."""
+
+    __tablename__ = "post_terms"
+
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+    )
+    term_id: Mapped[int] = mapped_column(
+        ForeignKey("terms.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class Comment(Base):
+    """An approved comment; threading columns (parent_id, depth, root, orphan) are computed here."""
+
+    __tablename__ = "comments"
+    __table_args__ = (
+        UniqueConstraint("site_id", "wp_id", name="uq_comments_site_wp_id"),
+        Index("ix_comments_site_post", "site_id", "post_wp_id"),
+        Index("ix_comments_site_parent", "site_id", "parent_wp_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    wp_id: Mapped[int] = mapped_column(BigInteger)
+    post_wp_id: Mapped[int] = mapped_column(BigInteger)
+    post_id: Mapped[int | None] = mapped_column(
+        ForeignKey("posts.id", ondelete="SET NULL"), index=True
+    )
+    parent_wp_id: Mapped[int | None] = mapped_column(BigInteger)
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comments.id", ondelete="SET NULL"), index=True
+    )
+    depth: Mapped[int | None] = mapped_column(Integer)
+    root_wp_id: Mapped[int | None] = mapped_column(BigInteger)
+    is_orphan: Mapped[bool] = mapped_column(Boolean, default=False)
+    parent_inferred: Mapped[bool] = mapped_column(Boolean, default=False)
+    author_name: Mapped[str] = mapped_column(Text)
+    author_url: Mapped[str] = mapped_column(Text, default="")
+    author_wp_id: Mapped[int | None] = mapped_column(BigInteger)
+    published_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    content_html: Mapped[str] = mapped_column(Text)
+    content_text: Mapped[str] = mapped_column(Text)
+    url: Mapped[str] = mapped_column(Text, default="")
+    type: Mapped[str] = mapped_column(String(20))
+    source: Mapped[str] = mapped_column(String(20))
+    raw: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    record_hash: Mapped[str] = mapped_column(String(64))
+    first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class CrawlRun(Base):
+    """One crawl of one site: status, counts, and the high-water marks it saw (applied on finish)."""
+
+    __tablename__ = "crawl_runs"
+    __table_args__ = (Index("ix_crawl_runs_site_status", "site_id", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(20))
+    mode: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    progress_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    requests: Mapped[int] = mapped_column(Integer, default=0)
+    counts: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    seen_post_modified_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    seen_comment_published_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    seen_comment_wp_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class Problem(Base):
+    """Something a crawl run could not read."""
+
+    __tablename__ = "problems"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_runs.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(50))
+    message: Mapped[str] = mapped_column(Text)
+    url: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core table behind a model, typed as a Table (for INSERT ... ON CONFLICT and UPDATE)."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+SITES = table_of(Site)
+AUTHORS = table_of(Author)
+TERMS = table_of(Term)
+POSTS = table_of(Post)
+POST_TERMS = table_of(PostTerm)
+COMMENTS = table_of(Comment)

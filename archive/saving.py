@@ -1,0 +1,113 @@
+"""Saving one batch of records: authors, terms, posts (with their terms), comments, problems.
+
+Rating rule: a record without a rating keeps the stored rating unless it comes from "html".
+REST, WordPress.com and feeds see only the post body, so they cannot see a rating that lives in
+the page around it (JSON-LD, review plugin boxes); the HTML page shows everything, so it alone may
+clear a rating. Every other column follows the newest record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, and_, case, delete, insert
+
+from archive.columns import RATING_COLUMNS, author_row, comment_row, post_row
+from archive.models import AUTHORS, COMMENTS, POST_TERMS, POSTS, Problem
+from archive.records import AuthorRecord, CommentRecord, PostRecord, ProblemRecord, TermRef
+from archive.state import RunMarks
+from archive.terms import resolve_term_refs
+from archive.threads import link_comment_posts, save_threads
+from archive.upsert import (
+    KindCounts,
+    chunked,
+    dialect_insert,
+    select_by_wp_id,
+    unique_by_wp_id,
+    upsert_by_wp_id,
+)
+
+PAGE_ONLY_SOURCE = "html"
+
+
+def save_authors(
+    conn: Connection, site_id: int, records: Sequence[AuthorRecord], now: datetime
+) -> KindCounts:
+    """Upsert the site's authors."""
+    rows = unique_by_wp_id(author_row(site_id, r) for r in records)
+    counts, _ = upsert_by_wp_id(conn, AUTHORS, site_id, rows, now)
+    return counts
+
+
+def _keep_rating(excluded: Any) -> dict[str, ColumnElement[Any]]:
+    keep = and_(excluded.rating_value.is_(None), excluded.source != PAGE_ONLY_SOURCE)
+    return {name: case((keep, POSTS.c[name]), else_=excluded[name]) for name in RATING_COLUMNS}
+
+
+def save_posts(
+    conn: Connection, site_id: int, records: Sequence[PostRecord], now: datetime
+) -> KindCounts:
+    """Upsert posts and pages; relink the terms of those that changed; link waiting comments."""
+    latest = {r.wp_id: r for r in records}
+    rows = unique_by_wp_id(post_row(site_id, r) for r in latest.values())
+    stored = select_by_wp_id(conn, POSTS, site_id, latest, "record_hash")
+    counts, ids = upsert_by_wp_id(conn, POSTS, site_id, rows, now, _keep_rating)
+    changed = [
+        row["wp_id"] for row in rows if stored.get(row["wp_id"], (None,))[0] != row["record_hash"]
+    ]
+    if changed:
+        _relink_terms(conn, site_id, [latest[w] for w in changed], ids)
+        link_comment_posts(conn, site_id)
+    return counts
+
+
+def _relink_terms(
+    conn: Connection, site_id: int, records: Sequence[PostRecord], ids: dict[int, int]
+) -> None:
+    refs: list[tuple[TermRef, str]] = [(t, r.source) for r in records for t in r.terms]
+    term_ids = resolve_term_refs(conn, site_id, refs) if refs else {}
+    post_ids = sorted(ids[r.wp_id] for r in records)
+    for chunk in chunked(post_ids):
+        conn.execute(delete(POST_TERMS).where(POST_TERMS.c.post_id.in_(chunk)))
+    links = sorted({(ids[r.wp_id], term_ids[t]) for r in records for t in r.terms if t in term_ids})
+    if links:
+        stmt = dialect_insert(conn, POST_TERMS).on_conflict_do_nothing()
+        conn.execute(stmt, [{"post_id": p, "term_id": t} for p, t in links])
+
+
+def save_comments(
+    conn: Connection, site_id: int, records: Sequence[CommentRecord], now: datetime
+) -> KindCounts:
+    """Upsert comments, link them to archived posts, and thread them."""
+    rows = unique_by_wp_id(comment_row(site_id, r) for r in records)
+    post_ids = select_by_wp_id(conn, POSTS, site_id, (r["post_wp_id"] for r in rows), "id")
+    for row in rows:
+        row["post_id"] = post_ids.get(row["post_wp_id"], (None,))[0]
+    counts, _ = upsert_by_wp_id(conn, COMMENTS, site_id, rows, now)
+    save_threads(conn, site_id, [row["wp_id"] for row in rows])
+    return counts
+
+
+def save_problems(
+    conn: Connection, run_id: int, records: Sequence[ProblemRecord], now: datetime
+) -> int:
+    """Append problems to the run."""
+    if records:
+        rows = [
+            {"run_id": run_id, "kind": r.kind, "message": r.message, "url": r.url, "at": now}
+            for r in records
+        ]
+        conn.execute(insert(Problem), rows)
+    return len(records)
+
+
+def batch_marks(posts: Sequence[PostRecord], comments: Sequence[CommentRecord]) -> RunMarks:
+    """The newest post modification (or publication) and comment in a batch."""
+    marks = RunMarks()
+    for post in posts:
+        marks = marks.merge(RunMarks(post_modified_at=post.modified_at or post.published_at))
+    for comment in comments:
+        marks = marks.merge(RunMarks(None, comment.published_at, comment.wp_id))
+    return marks

@@ -1,0 +1,275 @@
+"""Crawl runs, high-water marks, site leases and the per-site overview `wparchive sites` prints."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, or_, select, update
+
+from archive.errors import ArchiveError
+from archive.models import Comment, CrawlRun, Post, Problem, Site
+from archive.records import CrawlState
+from archive.upsert import KindCounts
+
+RUN_MODES = ("full", "incremental")
+FINISHED_STATUSES = ("ok", "partial", "failed")
+RUNNING, ABANDONED = "running", "abandoned"
+# A run that made no progress for this long was killed; the next run of its site says so.
+ABANDON_AFTER = timedelta(hours=1)
+KINDS = ("authors", "terms", "posts", "comments")
+
+
+@dataclass
+class SaveCounts:
+    """Per kind of record, how many were inserted, updated or unchanged; and problems recorded."""
+
+    authors: KindCounts = field(default_factory=KindCounts)
+    terms: KindCounts = field(default_factory=KindCounts)
+    posts: KindCounts = field(default_factory=KindCounts)
+    comments: KindCounts = field(default_factory=KindCounts)
+    problems: int = 0
+
+    def add(self, other: SaveCounts) -> None:
+        for kind in KINDS:
+            getattr(self, kind).add(getattr(other, kind))
+        self.problems += other.problems
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {kind: vars(getattr(self, kind)).copy() for kind in KINDS}
+        data["problems"] = self.problems
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> SaveCounts:
+        data = data or {}
+        kinds = {kind: KindCounts(**data.get(kind, {})) for kind in KINDS}
+        return cls(**kinds, problems=int(data.get("problems", 0)))
+
+
+@dataclass(frozen=True)
+class RunMarks:
+    """The newest post modification and comment seen by a batch or a run."""
+
+    post_modified_at: datetime | None = None
+    comment_published_at: datetime | None = None
+    comment_wp_id: int | None = None
+
+    def merge(self, other: RunMarks) -> RunMarks:
+        return RunMarks(
+            _newest(self.post_modified_at, other.post_modified_at),
+            _newest(self.comment_published_at, other.comment_published_at),
+            _newest(self.comment_wp_id, other.comment_wp_id),
+        )
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """A finished crawl run as the CLI reports it."""
+
+    run_id: int
+    site_id: int
+    status: str
+    source: str
+    mode: str
+    started_at: datetime
+    finished_at: datetime | None
+    requests: int
+    counts: SaveCounts
+    problems: int
+    summary: str
+
+
+@dataclass(frozen=True)
+class SiteSummary:
+    """One line of `wparchive sites`: what is archived and how the last finished crawl went."""
+
+    site_id: int
+    url: str
+    name: str
+    posts: int
+    pages: int
+    comments: int
+    last_status: str | None
+    last_finished_at: datetime | None
+    last_source: str | None
+    last_problems: int
+
+
+def _newest(a: Any, b: Any) -> Any:
+    if a is None:
+        return b
+    return a if b is None else max(a, b)
+
+
+def load_state(conn: Connection, site_id: int) -> CrawlState:
+    """The site's high-water marks for an incremental crawl."""
+    site = conn.execute(select(Site).where(Site.id == site_id)).mappings().first()
+    if site is None:
+        raise ArchiveError(f"no site with id {site_id} in the archive")
+    return CrawlState(
+        site_id=site_id,
+        last_complete_at=site["last_complete_at"],
+        posts_modified_after=site["posts_modified_after"],
+        comments_after=site["comments_after"],
+        max_comment_wp_id=site["max_comment_wp_id"],
+    )
+
+
+def start_run(conn: Connection, site_id: int, source: str, mode: str, now: datetime) -> int:
+    """Open a run; earlier runs of the site stuck in "running" for over an hour become abandoned."""
+    if mode not in RUN_MODES:
+        raise ValueError(f"run mode must be one of {RUN_MODES}, not {mode!r}")
+    conn.execute(
+        update(CrawlRun)
+        .where(
+            CrawlRun.site_id == site_id,
+            CrawlRun.status == RUNNING,
+            CrawlRun.progress_at < now - ABANDON_AFTER,
+        )
+        .values(status=ABANDONED, summary="abandoned: no progress for over an hour")
+    )
+    values = {
+        "site_id": site_id,
+        "source": source,
+        "mode": mode,
+        "status": RUNNING,
+        "started_at": now,
+        "progress_at": now,
+        "requests": 0,
+        "counts": SaveCounts().to_json(),
+        "summary": "",
+    }
+    run_id: int = conn.execute(insert(CrawlRun).returning(CrawlRun.id), values).scalar_one()
+    return run_id
+
+
+def run_site_id(conn: Connection, run_id: int) -> int:
+    """The site a run belongs to; ArchiveError for an unknown run."""
+    site_id = conn.scalar(select(CrawlRun.site_id).where(CrawlRun.id == run_id))
+    if site_id is None:
+        raise ArchiveError(f"no crawl run with id {run_id} in the archive")
+    return site_id
+
+
+def record_progress(
+    conn: Connection, run_id: int, counts: SaveCounts, marks: RunMarks, now: datetime
+) -> None:
+    """Add a saved batch's counts and marks to its run (inside the batch's transaction)."""
+    run = conn.execute(select(CrawlRun).where(CrawlRun.id == run_id)).mappings().one()
+    total = SaveCounts.from_json(run["counts"])
+    total.add(counts)
+    seen = RunMarks(
+        run["seen_post_modified_at"], run["seen_comment_published_at"], run["seen_comment_wp_id"]
+    ).merge(marks)
+    conn.execute(
+        update(CrawlRun)
+        .where(CrawlRun.id == run_id)
+        .values(
+            counts=total.to_json(),
+            progress_at=now,
+            seen_post_modified_at=seen.post_modified_at,
+            seen_comment_published_at=seen.comment_published_at,
+            seen_comment_wp_id=seen.comment_wp_id,
+        )
+    )
+
+
+def finish_run(
+    conn: Connection,
+    run_id: int,
+    fields: dict[str, Any],
+    advance_state: bool,
+    now: datetime,
+) -> RunSummary:
+    """Close a run with `fields` (status, source, summary, requests); maybe advance the site's marks."""
+    if fields["status"] not in FINISHED_STATUSES:
+        raise ValueError(f"run status must be one of {FINISHED_STATUSES}, not {fields['status']!r}")
+    run = conn.execute(select(CrawlRun).where(CrawlRun.id == run_id)).mappings().first()
+    if run is None:
+        raise ArchiveError(f"no crawl run with id {run_id} in the archive")
+    if run["status"] not in (RUNNING, ABANDONED):
+        raise ArchiveError(f"crawl run {run_id} is already finished ({run['status']})")
+    conn.execute(update(CrawlRun).where(CrawlRun.id == run_id).values(finished_at=now, **fields))
+    site_values: dict[str, Any] = {
+        "last_run_id": run_id,
+        "last_crawl_status": fields["status"],
+        "last_crawl_source": fields["source"],
+        "last_crawl_finished_at": now,
+    }
+    if advance_state:
+        site_values.update(_advanced_marks(conn, run))
+    conn.execute(update(Site).where(Site.id == run["site_id"]).values(**site_values))
+    problems = conn.scalar(select(func.count()).where(Problem.run_id == run_id)) or 0
+    return RunSummary(
+        run_id=run_id,
+        site_id=run["site_id"],
+        mode=run["mode"],
+        started_at=run["started_at"],
+        finished_at=now,
+        counts=SaveCounts.from_json(run["counts"]),
+        problems=problems,
+        **fields,
+    )
+
+
+def _advanced_marks(conn: Connection, run: Any) -> dict[str, Any]:
+    """New site marks: the newest of stored and seen; complete as of the run's start, since
+    anything changed while it ran may have been missed."""
+    site = conn.execute(select(Site).where(Site.id == run["site_id"])).mappings().one()
+    return {
+        "last_complete_at": run["started_at"],
+        "posts_modified_after": _newest(site["posts_modified_after"], run["seen_post_modified_at"]),
+        "comments_after": _newest(site["comments_after"], run["seen_comment_published_at"]),
+        "max_comment_wp_id": _newest(site["max_comment_wp_id"], run["seen_comment_wp_id"]),
+    }
+
+
+def claim_site(
+    conn: Connection, site_id: int, worker: str, lease_seconds: float, now: datetime
+) -> bool:
+    """Take or renew the site's lease; one UPDATE, so two workers can never both win."""
+    stmt = (
+        update(Site)
+        .where(
+            Site.id == site_id,
+            or_(
+                Site.claimed_until.is_(None),
+                Site.claimed_until < now,
+                Site.claimed_by == worker,
+            ),
+        )
+        .values(claimed_by=worker, claimed_until=now + timedelta(seconds=lease_seconds))
+    )
+    return conn.execute(stmt).rowcount == 1
+
+
+def release_site(conn: Connection, site_id: int, worker: str) -> None:
+    """Give up the lease if this worker holds it."""
+    conn.execute(
+        update(Site)
+        .where(Site.id == site_id, Site.claimed_by == worker)
+        .values(claimed_by=None, claimed_until=None)
+    )
+
+
+def site_summaries(conn: Connection) -> list[SiteSummary]:
+    """Every site with its archived counts and last finished crawl, ordered by URL."""
+
+    def count(model: Any, *where: Any) -> Any:
+        return select(func.count()).select_from(model).where(*where).scalar_subquery()
+
+    stmt = select(
+        Site.id,
+        Site.url,
+        Site.name,
+        count(Post, Post.site_id == Site.id, Post.type == "post"),
+        count(Post, Post.site_id == Site.id, Post.type == "page"),
+        count(Comment, Comment.site_id == Site.id),
+        Site.last_crawl_status,
+        Site.last_crawl_finished_at,
+        Site.last_crawl_source,
+        count(Problem, Problem.run_id == Site.last_run_id),
+    ).order_by(Site.url)
+    return [SiteSummary(*row) for row in conn.execute(stmt)]

@@ -1,0 +1,232 @@
+"""Comment threading: depth, root and orphan flags from (wp_id, parent_wp_id) pairs, and its storage.
+
+Rules: a top-level comment has depth 1 and is its own root. A comment whose parent is not archived
+is an orphan (is_orphan, parent_id NULL, parent_wp_id kept); the chain to the top passes a comment
+we cannot see, so the depth and root of an orphan and of all its descendants are NULL (unknown).
+Members of a parent cycle (bad data) are orphans too, so walking up parent_id always ends.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Container, Iterable, Mapping
+from typing import NamedTuple
+
+from sqlalchemy import Connection, bindparam, select, update
+
+from archive.models import COMMENTS, Post
+from archive.upsert import chunked, select_by_wp_id
+
+LOGGER = logging.getLogger(__name__)
+
+UPDATE_BATCH = 1000
+
+
+class Placement(NamedTuple):
+    """Where a comment sits in its thread; depth and root are None when unknown."""
+
+    depth: int | None
+    root_wp_id: int | None
+    is_orphan: bool
+
+
+ORPHAN = Placement(None, None, True)
+
+
+def place_top(wp_id: int) -> Placement:
+    """A top-level comment: depth 1, its own root."""
+    return Placement(1, wp_id, False)
+
+
+def place_child(parent: Placement) -> Placement:
+    """A reply under `parent`: one level deeper, or unknown below an unknown chain."""
+    if parent.depth is None:
+        return Placement(None, None, False)
+    return Placement(parent.depth + 1, parent.root_wp_id, False)
+
+
+def place_comments(pairs: Iterable[tuple[int, int | None]]) -> dict[int, Placement]:
+    """Place every comment of `pairs`; a parent outside the pairs makes an orphan.
+
+    Each comment is walked once (O(n) time and memory); a parent 0 counts as top level.
+    """
+    parents = {wp_id: parent or None for wp_id, parent in pairs}
+    placed: dict[int, Placement] = {}
+    for start in parents:
+        if start not in placed:
+            _place_chain(start, parents, placed)
+    return placed
+
+
+def _place_chain(
+    start: int,
+    parents: Mapping[int, int | None],
+    placed: dict[int, Placement],
+) -> None:
+    """Walk up from `start` to something placed, then place the walked path top-down."""
+    path: list[int] = []
+    on_path: dict[int, int] = {}
+    node = start
+    while True:
+        on_path[node] = len(path)
+        path.append(node)
+        parent = parents[node]
+        if parent is None:
+            anchor = place_top(node)
+        elif parent in placed:
+            anchor = place_child(placed[parent])
+        elif parent in on_path:
+            cycle_start = on_path[parent]
+            LOGGER.warning("comment parent cycle through %s", path[cycle_start:])
+            for member in path[cycle_start:]:
+                placed[member] = ORPHAN
+            del path[cycle_start:]
+            anchor = place_child(ORPHAN)
+        elif parent in parents:
+            node = parent
+            continue
+        else:
+            anchor = ORPHAN
+        break
+    for wp_id in reversed(path):
+        placed[wp_id] = anchor
+        anchor = place_child(anchor)
+
+
+class StoredThread(NamedTuple):
+    """A comment's stored threading columns."""
+
+    id: int
+    parent_wp_id: int | None
+    parent_id: int | None
+    depth: int | None
+    root_wp_id: int | None
+    is_orphan: bool
+
+
+_THREAD_COLUMNS = tuple(COMMENTS.c[name] for name in StoredThread._fields)
+
+
+def save_threads(conn: Connection, site_id: int, wp_ids: Iterable[int]) -> int:
+    """Thread just-saved comments, then re-place stored replies whose threading that changed.
+
+    The batch is placed together with its whole stored ancestry (a few short queries), so a cycle
+    closed by this batch is seen. Replies saved by earlier batches are fixed level by level from
+    the rows that changed, so an out-of-order crawl converges without waiting for `rethread_site`.
+    Returns the rows changed.
+    """
+    rows = _select_threads(conn, site_id, wp_ids)
+    missing = _parents_of(rows.values()) - rows.keys()
+    while missing:
+        ancestors = _select_threads(conn, site_id, missing)
+        rows.update(ancestors)
+        missing = _parents_of(ancestors.values()) - rows.keys()
+    placed = place_comments((wp_id, row.parent_wp_id) for wp_id, row in rows.items())
+    changed = _write_changes(conn, placed, rows, rows)
+    total = len(changed)
+    while changed:
+        # Only below a changed row can a stored reply's threading change.
+        children = _select_children(conn, site_id, changed, placed.keys())
+        for wp_id, row in children.items():
+            if row.parent_wp_id is not None:  # always: children were selected by their parent
+                placed[wp_id] = place_child(placed[row.parent_wp_id])
+        rows.update(children)
+        changed = _write_changes(conn, placed, children, rows)
+        total += len(changed)
+    return total
+
+
+def _parents_of(rows: Iterable[StoredThread]) -> set[int]:
+    return {row.parent_wp_id for row in rows if row.parent_wp_id is not None}
+
+
+def rethread_site(conn: Connection, site_id: int) -> int:
+    """The full pass over a site's comments: link posts, re-place every comment, write changes.
+
+    Holds one small tuple per comment (fine for 100k) and updates only rows that differ.
+    """
+    linked = link_comment_posts(conn, site_id)
+    stmt = select(COMMENTS.c.wp_id, *_THREAD_COLUMNS).where(COMMENTS.c.site_id == site_id)
+    rows = {
+        wp_id: StoredThread(*row)
+        for wp_id, *row in conn.execute(stmt.execution_options(yield_per=UPDATE_BATCH))
+    }
+    placed = place_comments((wp_id, row.parent_wp_id) for wp_id, row in rows.items())
+    changed = len(_write_changes(conn, placed, rows, rows))
+    LOGGER.info("rethread site %s: %d comments, %d changed", site_id, len(rows), changed)
+    return changed + linked
+
+
+def _select_threads(
+    conn: Connection, site_id: int, wp_ids: Iterable[int]
+) -> dict[int, StoredThread]:
+    found = select_by_wp_id(conn, COMMENTS, site_id, wp_ids, *StoredThread._fields)
+    return {wp_id: StoredThread(*row) for wp_id, row in found.items()}
+
+
+def _select_children(
+    conn: Connection, site_id: int, parent_wp_ids: Iterable[int], placed: Container[int]
+) -> dict[int, StoredThread]:
+    """Stored replies to `parent_wp_ids` that are not placed yet (so a cycle cannot repeat)."""
+    children: dict[int, StoredThread] = {}
+    for chunk in chunked(sorted(parent_wp_ids)):
+        stmt = select(COMMENTS.c.wp_id, *_THREAD_COLUMNS).where(
+            COMMENTS.c.site_id == site_id, COMMENTS.c.parent_wp_id.in_(chunk)
+        )
+        for wp_id, *row in conn.execute(stmt):
+            if wp_id not in placed:
+                children[wp_id] = StoredThread(*row)
+    return children
+
+
+def _write_changes(
+    conn: Connection,
+    placed: Mapping[int, Placement],
+    targets: Mapping[int, StoredThread],
+    rows: Mapping[int, StoredThread],
+) -> set[int]:
+    """UPDATE the `targets` whose stored threading differs from `placed`; return their wp_ids.
+
+    `rows` (targets and their parents) give the parent's row id; an orphan gets no parent_id.
+    """
+    params = []
+    changed = set()
+    for wp_id, row in targets.items():
+        placement = placed[wp_id]
+        parent = rows.get(row.parent_wp_id or 0)
+        parent_id = None if placement.is_orphan or parent is None else parent.id
+        wanted = (parent_id, placement.depth, placement.root_wp_id, placement.is_orphan)
+        if wanted != (row.parent_id, row.depth, row.root_wp_id, row.is_orphan):
+            params.append(dict(zip(("b_id", *_UPDATE_PARAMS), (row.id, *wanted), strict=True)))
+            changed.add(wp_id)
+    for chunk in chunked(params, UPDATE_BATCH):
+        conn.execute(_UPDATE_THREAD, list(chunk))
+    return changed
+
+
+_UPDATE_PARAMS = ("b_parent_id", "b_depth", "b_root", "b_orphan")
+_UPDATE_THREAD = (
+    update(COMMENTS)
+    .where(COMMENTS.c.id == bindparam("b_id"))
+    .values(
+        parent_id=bindparam("b_parent_id"),
+        depth=bindparam("b_depth"),
+        root_wp_id=bindparam("b_root"),
+        is_orphan=bindparam("b_orphan"),
+    )
+)
+
+
+def link_comment_posts(conn: Connection, site_id: int) -> int:
+    """Point comments at their post row once the post is archived; return rows linked."""
+    post_id = (
+        select(Post.id)
+        .where(Post.site_id == site_id, Post.wp_id == COMMENTS.c.post_wp_id)
+        .scalar_subquery()
+    )
+    stmt = (
+        update(COMMENTS)
+        .where(COMMENTS.c.site_id == site_id, COMMENTS.c.post_id.is_(None), post_id.is_not(None))
+        .values(post_id=post_id)
+    )
+    return conn.execute(stmt).rowcount

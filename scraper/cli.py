@@ -1,0 +1,109 @@
+"""The `wparchive` command: wires config, HTTP client, archive and crawl together; no logic of its own."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from archive.store import ArchiveStore
+
+from archive.db import open_archive
+from archive.export import export_dataset
+from scraper.config import Config, load_config, override
+from scraper.console import Console, error_exit
+from scraper.crawl import crawl_site
+from scraper.errors import WparchiveError
+from scraper.http import HttpClient
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Archive WordPress blogs (posts, pages, threaded comments) into SQLite or PostgreSQL.",
+)
+
+DbOption = Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL or SQLite file path.")]
+ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="YAML config file.")]
+
+
+def _config(path: Path | None, **flags: object) -> Config:
+    return override(load_config(path), **flags)
+
+
+@app.command()
+def crawl(
+    urls: Annotated[
+        list[str] | None, typer.Argument(help="Sites to archive (default: config's sites).")
+    ] = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+    source: Annotated[str | None, typer.Option(help="auto|rest|wpcom|feed|html")] = None,
+    full: Annotated[
+        bool | None, typer.Option("--full", help="Re-read everything, not only changes.")
+    ] = None,
+    concurrency: Annotated[int | None, typer.Option(help="Pages fetched at once per site.")] = None,
+    rate_limit: Annotated[
+        float | None, typer.Option(help="Requests/second per host; 0 = no limit.")
+    ] = None,
+    user_agent: Annotated[str | None, typer.Option(help="User-Agent header to send.")] = None,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Log each retry and fallback.")
+    ] = False,
+) -> None:
+    """Archive sites into the database: everything the first time, then only what changed."""
+    with error_exit():
+        logging.basicConfig(level=logging.INFO if verbose else logging.WARNING)
+        cfg = _config(
+            config,
+            database=db,
+            crawl__source=source,
+            crawl__full=full,
+            http__concurrency=concurrency,
+            http__rate_limit=rate_limit,
+            http__user_agent=user_agent,
+        )
+        sites = list(urls or cfg.sites)
+        if not sites:
+            raise typer.BadParameter("give a site URL, or list sites in the config file")
+        console = Console()
+        store, client = ArchiveStore(open_archive(cfg.database)), HttpClient(cfg.http)
+        failures = 0
+        for url in sites:
+            with console.progress(url) as hook:
+                try:
+                    report = crawl_site(url, client, store, cfg.crawl, cfg.http.concurrency, hook)
+                except WparchiveError as exc:
+                    failures += 1
+                    console.fail(f"{url}: {exc}")
+                    continue
+            failures += report.status == "failed"
+            console.done(report.summary_line())
+        client.close()
+        if failures:
+            raise typer.Exit(1)
+
+
+@app.command()
+def export(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Directory to write the dataset into.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl|csv|parquet")] = "jsonl",
+    db: DbOption = None,
+    config: ConfigOption = None,
+    site: Annotated[str | None, typer.Option(help="Only this site (its URL).")] = None,
+) -> None:
+    """Write posts.<fmt> and comments.<fmt> for analysts, streaming from the archive."""
+    with error_exit():
+        cfg = _config(config, database=db)
+        counts = export_dataset(open_archive(cfg.database), out, fmt, site=site)
+        typer.echo(
+            ", ".join(f"{name}: {rows} rows" for name, rows in counts.items()) + f" -> {out}"
+        )
+
+
+@app.command()
+def sites(db: DbOption = None, config: ConfigOption = None) -> None:
+    """List archived sites: posts, pages, comments and the last crawl."""
+    with error_exit():
+        cfg = _config(config, database=db)
+        Console().sites_table(ArchiveStore(open_archive(cfg.database)).site_summaries())

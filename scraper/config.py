@@ -1,0 +1,136 @@
+"""config.yaml -> frozen dataclasses: defaults ship in code, a user file overrides only the keys it sets."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from scraper.errors import ConfigError
+from scraper.http import HttpSettings
+
+LOGGER = logging.getLogger(__name__)
+
+DEFAULT_DATABASE = "sqlite:///wparchive.db"
+SOURCE_CHOICES = ("auto", "rest", "wpcom", "feed", "html")
+
+
+@dataclass(frozen=True)
+class CrawlSettings:
+    """How a crawl reads a site."""
+
+    source: str = "auto"  # auto = REST -> WordPress.com -> feeds + HTML -> HTML
+    batch_size: int = 500  # records per database transaction
+    full: bool = False  # ignore high-water marks and re-read everything
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything a run needs; built once in the CLI and passed down."""
+
+    database: str = DEFAULT_DATABASE
+    sites: tuple[str, ...] = ()
+    http: HttpSettings = field(default_factory=HttpSettings)
+    crawl: CrawlSettings = field(default_factory=CrawlSettings)
+
+
+def load_config(path: Path | None) -> Config:
+    """Read `path` (YAML) over the defaults; None means defaults only. Unknown keys are errors."""
+    if path is None:
+        return Config()
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except OSError as exc:
+        raise ConfigError(f"cannot read config {path}: {exc.strerror or exc}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"config {path} is not valid YAML: {str(exc).splitlines()[0]}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"config {path} must be a mapping of keys to values")
+    return _merge(Config(), data, str(path))
+
+
+def override(config: Config, **changes: Any) -> Config:
+    """Apply command-line flags: `http__rate_limit=1.0` style keys; None values are left alone."""
+    top: dict[str, Any] = {}
+    nested: dict[str, dict[str, Any]] = {}
+    for key, value in changes.items():
+        if value is None:
+            continue
+        section, _, name = key.partition("__")
+        if name:
+            nested.setdefault(section, {})[name] = value
+        else:
+            top[key] = value
+    for section, values in nested.items():
+        top[section] = dataclasses.replace(getattr(config, section), **values)
+    merged = dataclasses.replace(config, **top)
+    _validate(merged, "command line")
+    return merged
+
+
+def _merge(config: Config, data: dict[str, Any], origin: str) -> Config:
+    known = {f.name for f in dataclasses.fields(Config)}
+    unknown = set(data) - known
+    if unknown:
+        raise ConfigError(f"{origin}: unknown key(s) {', '.join(sorted(unknown))}")
+    changes: dict[str, Any] = {}
+    if "database" in data:
+        changes["database"] = str(data["database"])
+    if "sites" in data:
+        sites = data["sites"] or []
+        if not isinstance(sites, list) or not all(isinstance(s, str) for s in sites):
+            raise ConfigError(f"{origin}: 'sites' must be a list of URLs")
+        changes["sites"] = tuple(sites)
+    for section in ("http", "crawl"):
+        if section in data:
+            changes[section] = _merge_section(getattr(config, section), data[section], origin)
+    merged = dataclasses.replace(config, **changes)
+    _validate(merged, origin)
+    return merged
+
+
+def _merge_section(current: Any, values: Any, origin: str) -> Any:
+    name = type(current).__name__
+    if not isinstance(values, dict):
+        raise ConfigError(f"{origin}: section for {name} must be a mapping")
+    fields = {f.name: f for f in dataclasses.fields(current)}
+    unknown = set(values) - set(fields)
+    if unknown:
+        raise ConfigError(f"{origin}: unknown key(s) {', '.join(sorted(unknown))}")
+    typed: dict[str, Any] = {}
+    for key, value in values.items():
+        default = getattr(current, key)
+        typed[key] = _coerce(value, default, f"{origin}: {key}")
+    return dataclasses.replace(current, **typed)
+
+
+def _coerce(value: Any, default: Any, where: str) -> Any:
+    try:
+        if isinstance(default, bool):
+            if not isinstance(value, bool):
+                raise ValueError("expected true or false")
+            return value
+        if isinstance(default, int):
+            return int(value)
+        if isinstance(default, float):
+            return float(value)
+        return str(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{where}: {exc}") from exc
+
+
+def _validate(config: Config, origin: str) -> None:
+    if config.crawl.source not in SOURCE_CHOICES:
+        raise ConfigError(
+            f"{origin}: source must be one of {', '.join(SOURCE_CHOICES)}, not {config.crawl.source!r}"
+        )
+    if config.http.concurrency < 1:
+        raise ConfigError(f"{origin}: concurrency must be at least 1")
+    if config.http.rate_limit < 0:
+        raise ConfigError(f"{origin}: rate_limit must be 0 (unlimited) or more")
+    if config.crawl.batch_size < 1:
+        raise ConfigError(f"{origin}: batch_size must be at least 1")

@@ -1,0 +1,93 @@
+"""What the user sees: progress on a terminal (quiet otherwise), summary lines, one-line errors."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import typer
+from rich.console import Console as RichConsole
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from archive.errors import ArchiveError
+from archive.records import ProblemRecord, Record
+from scraper.errors import WparchiveError
+
+
+class Console:
+    """Progress bars and tables on stderr/stdout when they are terminals; plain lines otherwise."""
+
+    def __init__(self) -> None:
+        self.err = RichConsole(stderr=True)
+        self.out = RichConsole()
+        self.interactive = sys.stderr.isatty()
+
+    @contextmanager
+    def progress(self, label: str) -> Iterator[Callable[[Record], None] | None]:
+        """A live counter of records archived for `label`; yields None (no output) off a terminal."""
+        if not self.interactive:
+            yield None
+            return
+        counts: Counter[str] = Counter()
+        columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+        with Progress(*columns, console=self.err, transient=True) as bar:
+            task = bar.add_task(label)
+
+            def hook(record: Record) -> None:
+                kind = "problems" if isinstance(record, ProblemRecord) else type(record).__name__
+                counts[kind.removesuffix("Record").lower()] += 1
+                shown = ", ".join(f"{n} {k}" for k, n in counts.items())
+                bar.update(task, description=f"{label}: {shown}")
+
+            yield hook
+
+    def done(self, line: str) -> None:
+        """Print a crawl's one-line summary."""
+        typer.echo(line)
+
+    def fail(self, line: str) -> None:
+        """Print one error line to stderr."""
+        typer.echo(f"error: {line}", err=True)
+
+    def sites_table(self, rows: Sequence[Any]) -> None:
+        """Print archived sites as a table (a terminal) or tab-separated lines (a pipe)."""
+        if not rows:
+            typer.echo("no sites archived yet")
+            return
+        columns = [f.name for f in dataclasses.fields(rows[0])]
+        values = [[_cell(getattr(row, c)) for c in columns] for row in rows]
+        if not sys.stdout.isatty():
+            typer.echo("\t".join(columns))
+            for line in values:
+                typer.echo("\t".join(line))
+            return
+        table = Table(*columns)
+        for line in values:
+            table.add_row(*line)
+        self.out.print(table)
+
+
+@contextmanager
+def error_exit() -> Iterator[None]:
+    """Turn our exceptions into one clear line on stderr and exit code 1 (130 on Ctrl-C)."""
+    try:
+        yield
+    except (WparchiveError, ArchiveError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        typer.echo("interrupted: what was archived so far is kept", err=True)
+        raise typer.Exit(130) from None
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat(timespec="seconds"))
+    return str(value)

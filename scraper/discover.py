@@ -1,0 +1,175 @@
+"""Find out what a URL is: a WordPress site, where its REST API lives, its feed, whether WordPress.com hosts it."""
+
+from __future__ import annotations
+
+import html as html_lib
+import logging
+import re
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+import lxml.html
+import requests
+
+from archive.records import SiteRecord
+from scraper.errors import DiscoveryError, FetchError, HttpStatusError, NotJsonError
+from scraper.http import HttpClient
+from scraper.sources import Discovery
+from scraper.sources.wpcom import detect_wpcom
+
+LOGGER = logging.getLogger(__name__)
+
+API_REL = "https://api.w.org/"
+_LINK_HEADER_API = re.compile(r'<([^>]+)>\s*;\s*rel="?https://api\.w\.org/"?', re.I)
+# Traces every WordPress front end leaves, for telling "not WordPress" from "WordPress, API closed".
+_WORDPRESS_MARKERS = (
+    "/wp-content/",
+    "/wp-includes/",
+    'content="WordPress',
+    "wp-block-",
+    "wp-emoji",
+)
+
+
+def normalize_home(url: str) -> str:
+    """`blog.example.org/` -> `https://blog.example.org`: scheme added, fragment and trailing slash dropped."""
+    url = url.strip()
+    if not re.match(r"^[a-z][a-z0-9+.-]*://", url, re.I):
+        url = "https://" + url
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise DiscoveryError(f"{url!r} is not an http(s) URL")
+    path = parts.path.rstrip("/")
+    return urlunsplit((parts.scheme, parts.netloc.lower(), path, parts.query, ""))
+
+
+def discover_site(client: HttpClient, url: str) -> Discovery:
+    """Probe `url` with at most four requests (home, then up to three API roots) and describe the site.
+
+    Raises DiscoveryError when nothing about the site says WordPress and no API answers.
+    """
+    home = normalize_home(url)
+    response = client.get(home + "/")
+    html = _html_text(response)
+    candidates = _api_candidates(home, response, html)
+    root, index, problem = _probe_rest(client, candidates)
+    wpcom = detect_wpcom(home, html, dict(response.headers))
+    looks_wordpress = index is not None or any(m in (html or "") for m in _WORDPRESS_MARKERS)
+    if not looks_wordpress and wpcom is None:
+        if response.status_code >= 400:
+            raise DiscoveryError(f"{home} answered {response.status_code} and no WordPress API")
+        raise DiscoveryError(f"{home} does not look like a WordPress site ({problem})")
+    site = _site_record(home, index, html, root)
+    return Discovery(
+        home=site.url,
+        site=site,
+        rest_root=root,
+        rest_problem=None if root else problem,
+        wpcom_site=wpcom,
+        feed_url=_feed_url(html, site.url),
+        home_html=html,
+    )
+
+
+def rest_route_url(root: str, route: str) -> str:
+    """The URL of `route` (e.g. "wp/v2/posts") under an API root, for both `/wp-json/` and `?rest_route=/`."""
+    route = route.strip("/")
+    if "rest_route=" in root:
+        return re.sub(r"rest_route=[^&]*", f"rest_route=/{route}", root)
+    return urljoin(root if root.endswith("/") else root + "/", route)
+
+
+def _api_candidates(home: str, response: requests.Response, html: str | None) -> list[str]:
+    found: list[str] = []
+    match = _LINK_HEADER_API.search(response.headers.get("Link", ""))
+    if match:
+        found.append(match.group(1))
+    if html:
+        for href in _head_links(html, API_REL):
+            found.append(urljoin(home + "/", href))
+    found += [home + "/wp-json/", home + "/?rest_route=/"]
+    unique: list[str] = []
+    for candidate in found:
+        if candidate not in unique:
+            unique.append(candidate)
+    return unique
+
+
+def _probe_rest(client: HttpClient, candidates: list[str]) -> tuple[str | None, dict | None, str]:  # type: ignore[type-arg]
+    """Try API roots in turn (at most three); return (root, index, why-not)."""
+    problems: list[str] = []
+    for root in candidates[:3]:
+        try:
+            index, _ = client.get_json(root)
+        except HttpStatusError as exc:
+            problems.append(f"{exc.status} {exc.code or 'error'}")
+            if exc.code and exc.code.startswith("rest_"):
+                break  # the API itself refused: every other root would refuse the same way
+            continue
+        except NotJsonError:
+            problems.append(f"{root} is not JSON")
+            continue
+        except FetchError as exc:
+            problems.append(str(exc))
+            continue
+        if not isinstance(index, dict):
+            problems.append(f"{root} is not an API index")
+            continue
+        if "wp/v2" not in (index.get("namespaces") or []):
+            problems.append("wp/v2 not offered")
+            continue
+        return root, index, ""
+    return None, None, "REST: " + "; ".join(dict.fromkeys(problems) or ["no API root found"])
+
+
+def _site_record(home: str, index: dict | None, html: str | None, root: str | None) -> SiteRecord:  # type: ignore[type-arg]
+    if index is not None:
+        canonical = str(index.get("home") or home).rstrip("/")
+        offset = index.get("gmt_offset")
+        return SiteRecord(
+            url=canonical if canonical.startswith("http") else home,
+            name=str(index.get("name") or ""),
+            description=str(index.get("description") or ""),
+            api_root=root,
+            gmt_offset=float(offset)
+            if isinstance(offset, int | float | str) and offset != ""
+            else None,
+            timezone=str(index.get("timezone_string") or "") or None,
+        )
+    return SiteRecord(url=home, name=_html_title(html))
+
+
+def _html_text(response: requests.Response) -> str | None:
+    if "html" not in response.headers.get("Content-Type", "text/html"):
+        return None
+    return response.text
+
+
+def _head_links(html: str, rel: str, link_type: str | None = None) -> list[str]:
+    try:
+        doc = lxml.html.fromstring(html)
+    except (ValueError, lxml.etree.ParserError):
+        return []
+    hrefs = []
+    for link in doc.iter("link"):
+        rels = (link.get("rel") or "").lower().split()
+        if rel.lower() in rels and (link_type is None or link.get("type") == link_type):
+            href = link.get("href")
+            if href:
+                hrefs.append(href)
+    return hrefs
+
+
+def _feed_url(html: str | None, home: str) -> str | None:
+    if not html:
+        return None
+    for href in _head_links(html, "alternate", "application/rss+xml"):
+        if "comments" not in href:
+            return urljoin(home + "/", href)
+    return None
+
+
+def _html_title(html: str | None) -> str:
+    if not html:
+        return ""
+    match = re.search(r"<title[^>]*>(.*?)</title>", html, re.I | re.S)
+    return html_lib.unescape(re.sub(r"<[^>]+>", "", match.group(1))).strip() if match else ""

@@ -1,0 +1,371 @@
+"""Threaded comments from a post page's markup (core walker, div-style, block themes, Jetpack).
+
+Parents come from nesting. Replies deeper than the site's `thread_comments_depth` are printed by
+the core walker as siblings at the last level, so there the markup cannot prove a parent. The
+rule: the deepest level printed is the limit when comments there have no reply link while
+shallower ones do (WordPress omits the link at the limit); with no reply links on the page the
+limit is WordPress's default, 5. Comments at or beyond the limit get `parent_inferred=True`, except
+in block themes (they nest such replies inside the parent's li, which html.parser keeps) and
+where the comment says "In reply to <a href=#comment-N>", which proves the parent.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qsl, urldefrag, urlencode, urljoin, urlsplit, urlunsplit
+
+from bs4 import BeautifulSoup, Tag
+from bs4.exceptions import ParserRejectedMarkup
+
+from archive.records import CommentRecord, ProblemRecord
+from scraper.parse import selectors as sel
+from scraper.parse.body import parse_body
+from scraper.parse.dates import parse_iso_utc
+from scraper.parse.markup import page_number_in, text_of, tokens_of
+
+# WordPress's default date/time formats ("F j, Y" + "g:i a") joined by "%1$s at %2$s", and the
+# few other settings the Reading screen offers; anything else is reported, not guessed.
+TEXT_DATE_FORMATS = (
+    "%B %d, %Y at %I:%M %p",
+    "%B %d, %Y at %H:%M",
+    "%d %B %Y at %H:%M",
+    "%d %B %Y at %I:%M %p",
+    "%Y-%m-%d at %H:%M",
+    "%Y-%m-%d at %I:%M %p",
+    "%B %d, %Y %I:%M %p",
+    "%B %d, %Y",
+)
+
+
+@dataclass(frozen=True)
+class CommentPage:
+    """The comments on one page, links to the post's other comment pages, and what went wrong."""
+
+    comments: list[CommentRecord]
+    page_urls: list[str]
+    problems: list[ProblemRecord]
+    current_page: int | None = None
+
+
+@dataclass
+class _Tree:
+    """Comment nodes of one page and, for scoping selectors, which element belongs to which."""
+
+    nodes: dict[int, Tag]
+    owner_of: dict[int, int]
+
+    def owner(self, tag: Tag | None) -> int | None:
+        """The comment whose node is `tag` or its nearest enclosing comment node."""
+        while tag is not None:
+            found = self.owner_of.get(id(tag))
+            if found is not None:
+                return found
+            tag = tag.parent
+        return None
+
+    def own(self, wp_id: int, selector: str) -> list[Tag]:
+        """Matches of `selector` inside comment `wp_id` but not inside a nested reply.
+
+        Searches the node's children one by one, skipping replies and reply lists, so a thread's
+        top comment does not search its whole thread for each field."""
+        found: list[Tag] = []
+        for child in self.nodes[wp_id].children:
+            if not isinstance(child, Tag) or self._is_replies(child):
+                continue
+            if child.css.match(selector):
+                found.append(child)
+            found += [el for el in child.select(selector) if self.owner(el) == wp_id]
+        return found
+
+    def _is_replies(self, tag: Tag) -> bool:
+        if id(tag) in self.owner_of:
+            return True
+        return tag.name in ("ol", "ul") and any(id(c) in self.owner_of for c in tag.children)
+
+    def first(self, wp_id: int, selectors: tuple[str, ...]) -> Tag | None:
+        for selector in selectors:
+            found = self.own(wp_id, selector)
+            if found:
+                return found[0]
+        return None
+
+
+@dataclass
+class _Item:
+    """One comment node as read, before the parent rule is applied."""
+
+    wp_id: int
+    depth: int
+    dom_parent: int | None
+    proven_parent: int | None
+    has_reply_link: bool
+    is_ping: bool
+
+
+@dataclass
+class _Context:
+    """What every comment of one page is read against."""
+
+    tree: _Tree
+    base_url: str
+    post_wp_id: int
+    limit: int | None
+    block_theme: bool
+    utc_offset_hours: float | None
+    problems: list[ProblemRecord] = field(default_factory=list)
+    text_dates: int = 0
+
+
+def parse_comments(
+    html: str, base_url: str, post_wp_id: int, *, utc_offset_hours: float | None = None
+) -> CommentPage:
+    """Comments in `html` (a post page or a fragment), in document order, never raising.
+
+    `utc_offset_hours` converts dates shown only as text (legacy themes) from site time to UTC;
+    without it such dates are taken as UTC and one problem says so.
+    """
+    try:
+        soup = BeautifulSoup(html or "", "html.parser")
+    except ParserRejectedMarkup as exc:
+        problem = ProblemRecord("parse", f"unreadable comment markup: {exc}", base_url)
+        return CommentPage([], [], [problem])
+    tree = _read_tree(soup)
+    items = [_read_item(tree, wp_id) for wp_id in tree.nodes]
+    block_theme = soup.select_one(sel.BLOCK_COMMENT_TEMPLATE) is not None
+    ctx = _Context(tree, base_url, post_wp_id, _thread_limit(items), block_theme, utc_offset_hours)
+    if "<html" in html[:2000].lower() and "</html>" not in html[-4000:].lower():
+        ctx.problems.append(
+            ProblemRecord("parse", "page ends before </html>: truncated?", base_url)
+        )
+    comments = [_to_record(item, ctx) for item in items]
+    if ctx.text_dates and utc_offset_hours is None:
+        message = "comment dates shown only as text, without time zone: taken as UTC"
+        ctx.problems.append(ProblemRecord("parse", message, base_url))
+    current = _current_page(soup, base_url, comments)
+    return CommentPage(comments, _page_links(soup, base_url, current), ctx.problems, current)
+
+
+def _read_tree(soup: BeautifulSoup) -> _Tree:
+    """Comment id -> its outermost element (document order puts ancestors first)."""
+    nodes: dict[int, Tag] = {}
+    for tag in soup.find_all(id=True):
+        if not isinstance(tag, Tag) or tag.name not in sel.COMMENT_NODE_TAGS:
+            continue
+        wp_id = _comment_id(str(tag.get("id") or ""))
+        if wp_id is not None and wp_id not in nodes:
+            nodes[wp_id] = tag
+    return _Tree(nodes, {id(node): wp_id for wp_id, node in nodes.items()})
+
+
+def _comment_id(element_id: str) -> int | None:
+    for pattern in sel.COMMENT_ID_PATTERNS:
+        match = pattern.match(element_id)
+        if match:
+            return int(match.group(1))
+    return None
+
+
+def _read_item(tree: _Tree, wp_id: int) -> _Item:
+    node = tree.nodes[wp_id]
+    nesting = 1 + sum(1 for parent in node.parents if id(parent) in tree.owner_of)
+    return _Item(
+        wp_id=wp_id,
+        depth=_depth_class(node) or nesting,
+        dom_parent=tree.owner(node.parent),
+        proven_parent=_in_reply_to(tree, wp_id),
+        has_reply_link=tree.first(wp_id, sel.COMMENT_REPLY_LINK) is not None,
+        is_ping=any(c in sel.PING_CLASSES for c in tokens_of(node)),
+    )
+
+
+def _depth_class(node: Tag) -> int | None:
+    for name in tokens_of(node):
+        match = sel.DEPTH_CLASS.match(name)
+        if match:
+            return int(match.group(1))
+    return None
+
+
+def _in_reply_to(tree: _Tree, wp_id: int) -> int | None:
+    for link in tree.own(wp_id, sel.IN_REPLY_TO_LINK):
+        context = link.parent.get_text(" ") if link.parent is not None else ""
+        match = sel.COMMENT_ANCHOR.search(str(link.get("href") or ""))
+        if match and sel.IN_REPLY_TO_TEXT.search(context) and int(match.group(1)) != wp_id:
+            return int(match.group(1))
+    return None
+
+
+def _thread_limit(items: list[_Item]) -> int | None:
+    """The depth at which the markup stops nesting, or None when it provably never got there."""
+    comments = [item for item in items if not item.is_ping]
+    if not comments:
+        return None
+    deepest = max(item.depth for item in comments)
+    if any(item.has_reply_link for item in comments if item.depth == deepest):
+        return None
+    if any(item.has_reply_link for item in comments):
+        return deepest
+    return sel.DEFAULT_THREAD_DEPTH
+
+
+def _to_record(item: _Item, ctx: _Context) -> CommentRecord:
+    page_url = urldefrag(ctx.base_url)[0]
+    name, author_url = _author(ctx.tree, item, ctx.base_url)
+    published = _published(ctx, item.wp_id)
+    if not name:
+        ctx.problems.append(ProblemRecord("parse", f"comment {item.wp_id}: no author", page_url))
+    if published is None and not item.is_ping:  # core prints no date for pings
+        message = f"comment {item.wp_id}: no readable date"
+        ctx.problems.append(ProblemRecord("parse", message, page_url))
+    parent = item.proven_parent or item.dom_parent
+    inferred = (
+        parent is not None
+        and item.proven_parent is None
+        and not ctx.block_theme
+        and ctx.limit is not None
+        and item.depth >= ctx.limit
+    )
+    body = parse_body("" if item.is_ping else _content_html(ctx.tree, item.wp_id), ctx.base_url)
+    permalink = ctx.tree.first(item.wp_id, sel.COMMENT_PERMALINK)
+    href = str(permalink.get("href") or "") if permalink is not None else ""
+    node = ctx.tree.nodes[item.wp_id]
+    return CommentRecord(
+        wp_id=item.wp_id,
+        post_wp_id=ctx.post_wp_id,
+        parent_wp_id=parent,
+        author_name=name,
+        author_url=author_url,
+        published_at=published,
+        content_html=body.html,
+        content_text=body.text,
+        url=urljoin(ctx.base_url, href) if href else f"{page_url}#comment-{item.wp_id}",
+        type=_ping_type(node) if item.is_ping else "comment",
+        parent_inferred=inferred,
+        source="html",
+        raw={"depth": item.depth, "dom_parent": item.dom_parent, "classes": tokens_of(node)},
+    )
+
+
+def _author(tree: _Tree, item: _Item, base_url: str) -> tuple[str, str]:
+    if item.is_ping:
+        link = tree.first(item.wp_id, ("a.url[href]", "a[href]"))
+        if link is None:
+            return "", ""
+        return text_of(link), urljoin(base_url, str(link.get("href") or ""))
+    name_tag = tree.first(item.wp_id, sel.COMMENT_AUTHOR)
+    url_tag = tree.first(item.wp_id, sel.COMMENT_AUTHOR_URL)
+    name = re.sub(r"\s*says:?$", "", text_of(name_tag)) if name_tag is not None else ""
+    url = urljoin(base_url, str(url_tag.get("href") or "")) if url_tag is not None else ""
+    return name, url
+
+
+def _published(ctx: _Context, wp_id: int) -> datetime | None:
+    stamp = ctx.tree.first(wp_id, sel.COMMENT_DATETIME)
+    if stamp is not None:
+        parsed = parse_iso_utc(str(stamp.get("datetime") or ""))
+        if parsed is not None:
+            return parsed
+    for selector in sel.COMMENT_DATE_TEXT:
+        for tag in ctx.tree.own(wp_id, selector):
+            parsed = parse_wp_date_text(text_of(tag), ctx.utc_offset_hours or 0.0)
+            if parsed is not None:
+                ctx.text_dates += 1
+                return parsed
+    return None
+
+
+def parse_wp_date_text(text: str, utc_offset_hours: float = 0.0) -> datetime | None:
+    """'March 29, 2018 at 10:15 am' (site time) -> aware UTC; None for formats we do not know."""
+    cleaned = " ".join(text.replace("\xa0", " ").split())
+    cleaned = re.sub(r"\s*\((?:edit|Edit)\)\s*$", "", cleaned)
+    for fmt in TEXT_DATE_FORMATS:
+        try:
+            local = datetime.strptime(cleaned, fmt)
+        except ValueError:
+            continue
+        return (local - timedelta(hours=utc_offset_hours)).replace(tzinfo=UTC)
+    return None
+
+
+def _content_html(tree: _Tree, wp_id: int) -> str:
+    content = tree.first(wp_id, sel.COMMENT_CONTENT)
+    if content is None:
+        body = tree.first(wp_id, sel.COMMENT_LEGACY_BODY) or tree.nodes[wp_id]
+        return _legacy_content(body)
+    cleaned = copy.copy(content)
+    _drop(cleaned, sel.COMMENT_CONTENT_NOISE)
+    return cleaned.decode_contents().strip()
+
+
+def _legacy_content(body: Tag) -> str:
+    """Text printed straight into the comment body: the body minus author, meta and replies."""
+    cleaned = copy.copy(body)
+    for tag in cleaned.find_all(id=True):
+        if isinstance(tag, Tag) and _comment_id(str(tag.get("id") or "")) is not None:
+            tag.decompose()
+    _drop(cleaned, (*sel.COMMENT_CHROME, *sel.COMMENT_CONTENT_NOISE, ".children", "img.avatar"))
+    return cleaned.decode_contents().strip()
+
+
+def _drop(tag: Tag, selectors: tuple[str, ...]) -> None:
+    for selector in selectors:
+        for found in tag.select(selector):
+            found.decompose()
+
+
+def _ping_type(node: Tag) -> str:
+    return next((c for c in tokens_of(node) if c in sel.PING_CLASSES), "pingback")
+
+
+def _current_page(soup: BeautifulSoup, base_url: str, comments: list[CommentRecord]) -> int | None:
+    """This page's number: the pagination's current marker, else the page the comments'
+    own permalinks name (WordPress links each comment to the page it is on), else the URL's."""
+    for selector in sel.COMMENT_PAGE_CURRENT:
+        tag = soup.select_one(selector)
+        match = re.search(r"\d+", text_of(tag)) if tag is not None else None
+        if match:
+            return int(match.group())
+    own_post = post_key(base_url)
+    for comment in comments:
+        number = comment_page_number(comment.url)
+        if number is not None and post_key(comment.url) == own_post:
+            return number
+    return comment_page_number(base_url)
+
+
+def _page_links(soup: BeautifulSoup, base_url: str, current: int | None) -> list[str]:
+    """Links to this post's other comment pages, nav links first, each URL once."""
+    own_post = post_key(base_url)
+    found: dict[str, None] = {}
+    for selector in sel.COMMENT_PAGE_LINKS:
+        for link in soup.select(selector):
+            url = urldefrag(urljoin(base_url, str(link.get("href") or "")))[0]
+            number = comment_page_number(url)
+            if number is None or number == current or post_key(url) != own_post:
+                continue
+            found.setdefault(url, None)
+    return list(found)
+
+
+def comment_page_number(url: str) -> int | None:
+    """N from `.../comment-page-N/` or `?cpage=N`; None for a post's plain URL."""
+    return page_number_in(url, sel.COMMENT_PAGE_IN_PATH, sel.COMMENT_PAGE_PARAM)
+
+
+def strip_comment_page(url: str) -> str:
+    """The post's own URL from one of its comment pages (`comment-page-N/`, `cpage=N`, fragment)."""
+    parts = urlsplit(urldefrag(url)[0])
+    path = sel.COMMENT_PAGE_IN_PATH.sub("/", parts.path)
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if k != sel.COMMENT_PAGE_PARAM])
+    return urlunsplit((parts.scheme, parts.netloc, path, query, ""))
+
+
+def post_key(url: str) -> str:
+    """A post's URL with comment paging, fragment and trailing slash removed, for comparison."""
+    parts = urlsplit(urldefrag(url)[0])
+    path = sel.COMMENT_PAGE_IN_PATH.sub("", parts.path).rstrip("/")
+    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query) if k != "cpage"))
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, query, ""))

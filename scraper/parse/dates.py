@@ -1,0 +1,61 @@
+"""Dates as WordPress and its feeds write them -> timezone-aware UTC datetimes."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+def parse_iso_utc(value: str | None) -> datetime | None:
+    """ISO 8601 with or without offset -> aware UTC; a value without offset is taken as UTC
+    (WordPress's `*_gmt` fields). None or unreadable -> None, never an exception."""
+    if not value or not isinstance(value, str):
+        return None
+    text = value.strip()
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def from_struct_time(value: time.struct_time | None) -> datetime | None:
+    """feedparser's `*_parsed` (already UTC) -> aware UTC datetime."""
+    if value is None:
+        return None
+    return datetime(*value[:6], tzinfo=UTC)
+
+
+def format_iso_utc(value: datetime) -> str:
+    """Aware datetime -> `2014-01-20T10:00:00` in UTC, the form WordPress's REST API accepts."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def parse_rest_utc(date_gmt: str | None, date_local: str | None, timezone: str | None) -> datetime | None:
+    """A REST item's UTC date, corrected for WordPress's DST bug.
+
+    WordPress formats `*_gmt` fields with mysql_to_rfc3339(), which reads the UTC value as a wall
+    time in the site's timezone: a UTC time that falls in the site's spring-forward gap (02:05 on
+    the last Sunday of March in Europe/Rome) comes out an hour late. The local `date` field is
+    right, so where the site has a named timezone and the local time is unambiguous, it decides.
+    """
+    utc = parse_iso_utc(date_gmt)
+    if utc is None or not timezone or not date_local:
+        return utc
+    try:
+        zone = ZoneInfo(timezone)
+        local = datetime.fromisoformat(date_local.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        return utc
+    if local.tzinfo is not None:
+        return utc
+    earlier = local.replace(tzinfo=zone, fold=0).astimezone(UTC)
+    later = local.replace(tzinfo=zone, fold=1).astimezone(UTC)
+    if earlier != later:  # the local time repeats (autumn): only the gmt field can tell which
+        return utc
+    return earlier

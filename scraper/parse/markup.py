@@ -1,0 +1,46 @@
+"""Small readers shared by the page parsers: element text, class lists, attributes, page numbers."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, urlsplit
+
+from bs4 import Tag
+
+
+def text_of(tag: Tag | None) -> str:
+    """The element's text with whitespace collapsed; "" for None."""
+    return " ".join(tag.get_text(" ").split()) if tag is not None else ""
+
+
+def tokens_of(tag: Tag | None, attribute: str = "class") -> list[str]:
+    """A space-separated attribute (class, rel) as a list; [] when absent."""
+    value = tag.get(attribute) if tag is not None else None
+    return [str(v) for v in value] if isinstance(value, list) else str(value or "").split()
+
+
+def attr_of(tag: Tag | None, name: str) -> str:
+    """An attribute's value, stripped; "" when the element or the attribute is absent."""
+    value = tag.get(name) if tag is not None else None
+    return str(value).strip() if value is not None else ""
+
+
+def first_match(root: Tag, selectors: tuple[str, ...]) -> Tag | None:
+    """The first element matching the first selector that matches anything."""
+    for selector in selectors:
+        found = root.select_one(selector)
+        if found is not None:
+            return found
+    return None
+
+
+def page_number_in(url: str, in_path: re.Pattern[str], param: str) -> int | None:
+    """A pagination number from the URL's path (`in_path` group 1) or its `param` query value."""
+    parts = urlsplit(url)
+    match = in_path.search(parts.path)
+    if match:
+        return int(match.group(1))
+    for key, value in parse_qsl(parts.query):
+        if key == param and value.isdigit():
+            return int(value)
+    return None

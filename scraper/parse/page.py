@@ -1,0 +1,316 @@
+"""A post's own page -> PostRecord fields: id, type, title, author, dates, terms, body, rating, feeds.
+
+Every field is looked up through ordered selectors (scraper/parse/selectors.py), most reliable
+first; what cannot be found is left empty and, when it matters, reported as a problem.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from bs4 import BeautifulSoup, Tag
+from bs4.exceptions import ParserRejectedMarkup
+
+from archive.records import AuthorRecord, PostRecord, ProblemRecord
+from scraper.parse import selectors as sel
+from scraper.parse.body import parse_body
+from scraper.parse.comments import strip_comment_page
+from scraper.parse.dates import parse_iso_utc
+from scraper.parse.markup import attr_of, first_match, text_of, tokens_of
+from scraper.parse.rating import parse_rating
+from scraper.parse.terms import parse_terms
+
+
+@dataclass(frozen=True)
+class ParsedPost:
+    """What a post page says about its post; `post` is None when the page names no post id."""
+
+    post: PostRecord | None
+    author: AuthorRecord | None = None
+    comment_feed_url: str | None = None
+    atom_comments_url: str | None = None
+    problems: list[ProblemRecord] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Author:
+    name: str | None
+    slug: str
+    wp_id: int | None
+    url: str
+
+
+def parse_post_page(html: str, url: str) -> ParsedPost:
+    """Read the post on its own page (`url` is where it was fetched), never raising."""
+    try:
+        soup = BeautifulSoup(html or "", "html.parser")
+    except ParserRejectedMarkup as exc:
+        return ParsedPost(None, problems=[ProblemRecord("parse", f"unreadable page: {exc}", url)])
+    problems: list[ProblemRecord] = []
+    canonical = _canonical(soup, url)
+    wp_id, post_type = _post_id(soup)
+    if wp_id is None:
+        problems.append(ProblemRecord("parse", "no WordPress post id on the page", url))
+        return ParsedPost(None, problems=problems)
+    jsonld = list(_jsonld_objects(soup))
+    content_html = _content_html(soup)
+    if content_html is None:
+        problems.append(ProblemRecord("parse", "no entry content found on the page", url))
+    body = parse_body(content_html or "", canonical)
+    author = _author(soup, canonical, jsonld)
+    feed = _comment_feed(soup, canonical, wp_id)
+    post = PostRecord(
+        wp_id=wp_id,
+        type=post_type,
+        url=canonical,
+        title=_title(soup),
+        slug=_slug(canonical),
+        author_wp_id=author.wp_id,
+        author_name=author.name,
+        published_at=_published(soup, jsonld),
+        modified_at=_modified(soup, jsonld),
+        content_html=body.html,
+        content_text=body.text,
+        rating=parse_rating(content_html or "", html),
+        terms=parse_terms(_scope(soup), soup.select_one("article[id^=post-]"), canonical),
+        comment_status=_comment_status(soup),
+        source="html",
+        raw={"author_slug": author.slug, "author_url": author.url, "fetched_url": url},
+    )
+    return ParsedPost(post, _author_record(author), feed, _atom_feed(soup, feed), problems)
+
+
+def _canonical(soup: BeautifulSoup, url: str) -> str:
+    href = attr_of(soup.select_one(sel.POST_CANONICAL), "href")
+    return strip_comment_page(urljoin(url, href) if href else url)
+
+
+# ---- identity -------------------------------------------------------------------------------
+
+
+def _post_id(soup: BeautifulSoup) -> tuple[int | None, str]:
+    """(wp_id, "post" | "page"): each strategy is tried in turn, the first id found wins."""
+    post_type = _post_type(soup)
+    strategies: tuple[Callable[[BeautifulSoup], int | None], ...] = (
+        _id_from_body_class,
+        _id_from_shortlink,
+        _id_from_rest_link,
+        _id_from_comment_form,
+        _id_from_article,
+    )
+    for strategy in strategies:
+        wp_id = strategy(soup)
+        if wp_id is not None:
+            return wp_id, post_type
+    return None, post_type
+
+
+def _post_type(soup: BeautifulSoup) -> str:
+    classes = tokens_of(soup.body) + tokens_of(soup.select_one("article[id^=post-]"))
+    rest = sel.POST_ID_REST_LINK.search(attr_of(soup.select_one(sel.POST_REST_LINK), "href"))
+    if any(c.startswith("page-id-") or c == "type-page" for c in classes):
+        return "page"
+    return "page" if rest and rest.group(1) == "pages" else "post"
+
+
+def _id_from_body_class(soup: BeautifulSoup) -> int | None:
+    for name in tokens_of(soup.body):
+        match = sel.POST_ID_BODY_CLASS.match(name)
+        if match:
+            return int(match.group(1))
+    return None
+
+
+def _id_from_shortlink(soup: BeautifulSoup) -> int | None:
+    match = sel.POST_ID_SHORTLINK.search(attr_of(soup.select_one(sel.POST_SHORTLINK), "href"))
+    return int(match.group(1)) if match else None
+
+
+def _id_from_rest_link(soup: BeautifulSoup) -> int | None:
+    match = sel.POST_ID_REST_LINK.search(attr_of(soup.select_one(sel.POST_REST_LINK), "href"))
+    return int(match.group(2)) if match else None
+
+
+def _id_from_comment_form(soup: BeautifulSoup) -> int | None:
+    value = attr_of(soup.select_one(sel.POST_COMMENT_FORM_ID), "value")
+    return int(value) if value.isdigit() else None
+
+
+def _id_from_article(soup: BeautifulSoup) -> int | None:
+    match = sel.POST_ID_ARTICLE.match(attr_of(soup.select_one("article[id^=post-]"), "id"))
+    return int(match.group(1)) if match else None
+
+
+def _slug(canonical: str) -> str:
+    parts = urlsplit(canonical)
+    segments = [s for s in parts.path.split("/") if s]
+    if not segments or segments[-1].isdigit() or "." in segments[-1]:
+        return ""
+    return segments[-1].lower()
+
+
+# ---- title, author, dates -------------------------------------------------------------------
+
+
+def _title(soup: BeautifulSoup) -> str:
+    heading = first_match(soup, sel.POST_TITLE)
+    if heading is not None and text_of(heading):
+        return text_of(heading)
+    meta = first_match(soup, sel.POST_TITLE_META)
+    if meta is not None and attr_of(meta, "content"):
+        return " ".join(attr_of(meta, "content").split())
+    title = text_of(soup.title) if soup.title is not None else ""
+    for separator in sel.TITLE_SEPARATORS:
+        if separator in title:
+            return title.rsplit(separator, 1)[0].strip()
+    return title
+
+
+def _author(soup: BeautifulSoup, base_url: str, jsonld: list[dict[str, Any]]) -> _Author:
+    tag = first_match(_scope(soup), sel.POST_AUTHOR)
+    href = urljoin(base_url, attr_of(tag, "href")) if tag is not None and tag.name == "a" else ""
+    name = text_of(tag) if tag is not None else ""
+    if not name:
+        name = attr_of(first_match(soup, sel.POST_AUTHOR_META), "content")
+    if not name:
+        name = next((n for n in _jsonld_author_names(jsonld)), "")
+    slug_match = sel.AUTHOR_SLUG_IN_PATH.search(urlsplit(href).path)
+    id_match = sel.AUTHOR_ID_PARAM.search(href)
+    return _Author(
+        name=name or None,
+        slug=slug_match.group(1).lower() if slug_match else "",
+        wp_id=int(id_match.group(1)) if id_match else None,
+        url=href,
+    )
+
+
+def _author_record(author: _Author) -> AuthorRecord | None:
+    if author.wp_id is None or not author.name:
+        return None
+    return AuthorRecord(author.wp_id, author.name, author.slug, author.url, source="html")
+
+
+def _published(soup: BeautifulSoup, jsonld: list[dict[str, Any]]) -> datetime | None:
+    return _date(soup, sel.POST_PUBLISHED_META, sel.POST_PUBLISHED, jsonld, "datePublished")
+
+
+def _modified(soup: BeautifulSoup, jsonld: list[dict[str, Any]]) -> datetime | None:
+    return _date(soup, sel.POST_MODIFIED_META, sel.POST_MODIFIED, jsonld, "dateModified")
+
+
+def _date(
+    soup: BeautifulSoup,
+    metas: tuple[str, ...],
+    times: tuple[str, ...],
+    jsonld: list[dict[str, Any]],
+    key: str,
+) -> datetime | None:
+    candidates = [attr_of(soup.select_one(s), "content") for s in metas]
+    candidates += [attr_of(_scope(soup).select_one(s), "datetime") for s in times]
+    candidates += [str(obj.get(key) or "") for obj in jsonld if _is_article(obj)]
+    for value in candidates:
+        parsed = parse_iso_utc(value)
+        if parsed is not None:
+            return parsed
+    return None
+
+
+# ---- JSON-LD (Yoast, Rank Math, Jetpack) ------------------------------------------------------
+
+
+def _jsonld_objects(soup: BeautifulSoup) -> Iterator[dict[str, Any]]:
+    for script in soup.select(sel.JSON_LD):
+        try:
+            data = json.loads(script.get_text())
+        except ValueError:
+            continue
+        yield from _flatten_jsonld(data)
+
+
+def _flatten_jsonld(data: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(data, list):
+        for item in data:
+            yield from _flatten_jsonld(item)
+    elif isinstance(data, dict):
+        yield data
+        yield from _flatten_jsonld(data.get("@graph"))
+
+
+def _is_article(obj: dict[str, Any]) -> bool:
+    kinds = obj.get("@type")
+    names = kinds if isinstance(kinds, list) else [kinds]
+    return any(str(n) in ("Article", "BlogPosting", "NewsArticle", "WebPage") for n in names)
+
+
+def _jsonld_author_names(jsonld: list[dict[str, Any]]) -> Iterator[str]:
+    for obj in jsonld:
+        author = obj.get("author") if _is_article(obj) else None
+        for person in author if isinstance(author, list) else [author]:
+            if isinstance(person, dict) and isinstance(person.get("name"), str):
+                yield person["name"]
+
+
+# ---- content, terms, comments ---------------------------------------------------------------
+
+
+def _scope(soup: BeautifulSoup) -> Tag:
+    return first_match(soup, sel.POST_SCOPE) or soup
+
+
+def _content_html(soup: BeautifulSoup) -> str | None:
+    """The entry content's inner HTML without sharing widgets and other chrome; None if absent."""
+    content = first_match(soup, sel.POST_CONTENT)
+    if content is None:
+        return None
+    cleaned = copy.copy(content)
+    for selector in sel.POST_CONTENT_NOISE:
+        for tag in cleaned.select(selector):
+            tag.decompose()
+    return cleaned.decode_contents().strip()
+
+
+def _comment_status(soup: BeautifulSoup) -> str | None:
+    if first_match(soup, sel.COMMENTS_OPEN) is not None:
+        return "open"
+    if first_match(soup, sel.COMMENTS_CLOSED) is not None:
+        return "closed"
+    return None
+
+
+def _comment_feed(soup: BeautifulSoup, canonical: str, wp_id: int) -> str | None:
+    """This post's RSS comments feed (feed_links_extra), not the site-wide one."""
+    links = [urljoin(canonical, attr_of(t, "href")) for t in soup.select(sel.RSS_ALTERNATE)]
+    own = canonical.rstrip("/")
+    for href in links:
+        if _is_post_feed(href, own, wp_id):
+            return href
+    return None
+
+
+def _is_post_feed(href: str, own: str, wp_id: int) -> bool:
+    """Whether `href` is the comments feed of the post at `own` (pretty or plain permalinks)."""
+    if sel.SITE_COMMENTS_FEED.search(href):
+        return False
+    if href.startswith(own + "/feed"):
+        return True
+    return bool(re.search(rf"[?&]p={wp_id}\b", href) and "feed=" in href)
+
+
+def _atom_feed(soup: BeautifulSoup, rss: str | None) -> str | None:
+    """The post's Atom comments feed: advertised, or derived from the RSS one (same endpoint)."""
+    for tag in soup.select(sel.ATOM_ALTERNATE):
+        href = attr_of(tag, "href")
+        if rss and href.startswith(rss.rstrip("/")):
+            return href
+    if rss is None:
+        return None
+    if "feed=rss2" in rss:
+        return rss.replace("feed=rss2", "feed=atom")
+    return rss.rstrip("/") + "/atom/"

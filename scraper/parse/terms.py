@@ -1,0 +1,96 @@
+"""A post's categories and tags from its page: term links where themes print them, and post_class().
+
+Pretty permalinks name terms by slug (/category/x/, /tag/y/), plain ones by id (?cat=3) or slug
+(?tag=y); a custom base (/topics/x/) is placed by post_class(), where the link sits, or its rel.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin, urlsplit
+
+from bs4 import Tag
+
+from archive.records import TermRef
+from scraper.parse import selectors as sel
+from scraper.parse.markup import attr_of, text_of, tokens_of
+
+
+def parse_terms(scope: Tag, article: Tag | None, base_url: str) -> tuple[TermRef, ...]:
+    """Terms linked inside `scope` (not in the content or comments) plus `article`'s post_class."""
+    excluded = {id(tag) for s in sel.POST_TERM_EXCLUDE for tag in scope.select(s)}
+    post_classes = _post_class_terms(article)
+    found: dict[tuple[str, str], TermRef] = {}
+    for selector in sel.POST_TERM_LINKS:
+        for link in scope.select(selector):
+            if any(id(parent) in excluded for parent in link.parents):
+                continue
+            ref = _term_ref(link, urljoin(base_url, attr_of(link, "href")), post_classes)
+            if ref is not None:
+                found.setdefault((ref.taxonomy, ref.slug or str(ref.wp_id)), ref)
+    for taxonomy, slug in post_classes:
+        _add_class_term(found, taxonomy, slug)
+    return tuple(found.values())
+
+
+def _add_class_term(found: dict[tuple[str, str], TermRef], taxonomy: str, slug: str) -> None:
+    """A post_class() slug: merged into the link naming it only by id (plain permalinks' ?cat=ID)
+    when the link's name slugifies to it, else added on its own."""
+    if (taxonomy, slug) in found:
+        return
+    for key, ref in found.items():
+        if ref.taxonomy == taxonomy and not ref.slug and _slugify(ref.name) == slug:
+            del found[key]
+            found[(taxonomy, slug)] = TermRef(taxonomy, slug, ref.name, ref.wp_id)
+            return
+    found[(taxonomy, slug)] = TermRef(taxonomy=taxonomy, slug=slug)
+
+
+def _slugify(name: str) -> str:
+    """Roughly WordPress's sanitize_title() for plain names: enough to match a post_class slug."""
+    unquoted = re.sub(r"['’‘\"“”]", "", name.lower())
+    return re.sub(r"[^a-z0-9]+", "-", unquoted).strip("-")
+
+
+def _post_class_terms(article: Tag | None) -> list[tuple[str, str]]:
+    """(taxonomy, slug) from post_class() on the article: category-{slug}, tag-{slug}."""
+    pairs = []
+    for name in tokens_of(article):
+        match = sel.POST_CLASS_TERM.match(name)
+        if match:
+            taxonomy = "category" if match.group(1) == "category" else "post_tag"
+            pairs.append((taxonomy, match.group(2)))
+    return pairs
+
+
+def _term_ref(link: Tag, href: str, post_classes: list[tuple[str, str]]) -> TermRef | None:
+    name = text_of(link)
+    category = sel.TERM_CATEGORY_PATH.search(href)
+    tag = sel.TERM_TAG_PATH.search(href)
+    if category:
+        return TermRef("category", category.group(1).lower(), name)
+    if tag:
+        return TermRef("post_tag", tag.group(1).lower(), name)
+    cat_id = sel.TERM_CATEGORY_ID.search(href)
+    if cat_id:
+        return TermRef("category", "", name, int(cat_id.group(1)))
+    tag_param = sel.TERM_TAG_PARAM.search(href)
+    if tag_param:
+        return TermRef("post_tag", tag_param.group(1).lower(), name)
+    segments = [s for s in urlsplit(href).path.split("/") if s]
+    if not segments:
+        return None
+    slug = segments[-1].lower()
+    return TermRef(_term_taxonomy(link, slug, post_classes), slug, name)
+
+
+def _term_taxonomy(link: Tag, slug: str, post_classes: list[tuple[str, str]]) -> str:
+    """Taxonomy of a link under a custom base: post_class, then where it sits, then its rel."""
+    for taxonomy, known in post_classes:
+        if known == slug:
+            return taxonomy
+    if any(link.find_parent(class_=s.lstrip(".")) for s in sel.TERM_CATEGORY_CONTEXT):
+        return "category"
+    if any(link.find_parent(class_=s.lstrip(".")) for s in sel.TERM_TAG_CONTEXT):
+        return "post_tag"
+    return "category" if "category" in tokens_of(link, "rel") else "post_tag"

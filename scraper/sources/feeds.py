@@ -1,0 +1,393 @@
+"""Read a site through its RSS2 feed, with post HTML for bodies and comments, Atom for threading.
+
+Requests, for a full crawl of P posts shown N to a feed page: ceil(P/N) feed pages (plus the 404
+past the end when the last page is full); then, per post, its HTML only when it is needed (the feed
+has an excerpt only, the guid carries no id, or the post has comments), and its Atom comment feed
+only when the HTML left a parent in doubt (`parent_inferred`) or showed none of its comments.
+
+Rules worth knowing:
+- Feed categories mix categories and tags and carry names only; they are stored as taxonomy
+  "category" with a slug derived from the name. When the post's HTML was read anyway, its terms
+  (real taxonomy and slug) are used instead.
+- A password-protected post (its feed content is the password form) is kept with an empty body
+  and no comments: anonymous readers see neither.
+- Atom `thr:in-reply-to` is authoritative: it replaces markup parents (parent_inferred False).
+  A comment feed holds only the newest `posts_per_rss` comments, so older deep replies keep the
+  markup's inferred parent.
+- Incremental (state.posts_modified_after set): feeds are newest-first by publication date and carry
+  no modification dates, so paging stops at the first post published before the mark (minus a day);
+  an edited old post is not seen. New comments on old posts are found through the site's Atom
+  comments feed (newest comments only): each post it names that this run has not read is re-read.
+  If every comment in that feed is newer than the mark, some may be beyond it: a "gap" problem.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Protocol
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from archive.records import (
+    AuthorRecord,
+    CommentRecord,
+    CrawlState,
+    PostRecord,
+    ProblemRecord,
+    Record,
+    TermRecord,
+)
+from scraper.errors import (
+    BlockedError,
+    DiscoveryError,
+    FetchError,
+    RateLimitedError,
+    RobotsDisallowedError,
+    WparchiveError,
+)
+from scraper.http import HttpClient
+from scraper.parse.feed import (
+    FeedComment,
+    FeedItem,
+    ParsedFeed,
+    build_post,
+    find_feed_links,
+    parse_comment_feed,
+    parse_post_feed,
+    thread_comments,
+)
+from scraper.pool import map_ordered
+from scraper.sources import Discovery
+from scraper.sources.html import fetch_post_page
+
+LOGGER = logging.getLogger(__name__)
+
+MAX_FEED_PAGES = 10_000
+# Feeds order by local publication time; a day's margin covers any UTC offset (+14h).
+INCREMENTAL_OVERLAP = timedelta(days=1)
+# Errors that mean the whole site refuses us: never turned into a per-post problem.
+STOP_ERRORS = (BlockedError, RateLimitedError)
+
+
+class PostPageLike(Protocol):
+    """What `scraper.sources.html.fetch_post_page` returns, as far as this source needs it."""
+
+    @property
+    def post(self) -> PostRecord | None: ...
+
+    @property
+    def comments(self) -> Sequence[CommentRecord]: ...
+
+    @property
+    def problems(self) -> Sequence[ProblemRecord]: ...
+
+    @property
+    def author(self) -> AuthorRecord | None: ...
+
+
+FetchPage = Callable[[str], PostPageLike]
+
+
+@dataclass
+class ItemResult:
+    """Everything read for one feed item, in the order it is to be yielded."""
+
+    post: PostRecord | None = None
+    author: AuthorRecord | None = None
+    comments: list[CommentRecord] = field(default_factory=list)
+    problems: list[ProblemRecord] = field(default_factory=list)
+
+
+@dataclass
+class RunMemory:
+    """What this run already yielded, so a post on two feed pages or a term on two posts goes once."""
+
+    guids: set[str] = field(default_factory=set)
+    posts: set[int] = field(default_factory=set)
+    authors: set[int] = field(default_factory=set)
+    terms: set[tuple[str, str]] = field(default_factory=set)
+
+
+class FeedSource:
+    """Posts from the RSS2 feed; bodies from `content:encoded` or the post's HTML; comments from HTML."""
+
+    name = "feed"
+
+    def __init__(
+        self,
+        client: HttpClient,
+        discovery: Discovery,
+        workers: int = 4,
+        *,
+        fetch_page: FetchPage | None = None,
+        max_pages: int = MAX_FEED_PAGES,
+    ) -> None:
+        self.client = client
+        self.discovery = discovery
+        self.home = discovery.home.rstrip("/")
+        self.workers = workers
+        offset = discovery.site.gmt_offset
+        self.fetch_page: FetchPage = fetch_page or partial(
+            fetch_post_page, client, utc_offset_hours=offset
+        )
+        self.max_pages = max_pages
+
+    def fetch_records(self, state: CrawlState) -> Iterator[Record]:
+        """Yield terms, then each post followed by its comments; problems as ProblemRecords."""
+        feed_url, first = self.open_feed()
+        cutoff = state.posts_modified_after
+        cutoff = cutoff - INCREMENTAL_OVERLAP if cutoff else None
+        memory = RunMemory()
+        for batch in self._fetch_item_pages(feed_url, first, cutoff, memory):
+            if isinstance(batch, ProblemRecord):
+                yield batch
+                continue
+            for result in map_ordered(self._read_item, batch, self.workers):
+                yield from _emit(result, memory)
+        if cutoff is not None:
+            yield from self._fetch_commented_posts(feed_url, state, cutoff, memory)
+
+    def open_feed(self) -> tuple[str, ParsedFeed]:
+        """Find the posts feed (discovered, linked, /feed/, ?feed=rss2) and read its first page."""
+        candidates = [
+            self.discovery.feed_url,
+            *find_feed_links(self.discovery.home_html, self.home + "/"),
+            self.home + "/feed/",
+            self.home + "/?feed=rss2",
+        ]
+        reasons: list[str] = []
+        for url in dict.fromkeys(c for c in candidates if c):
+            try:
+                response = self.client.get(url)
+            except RobotsDisallowedError as exc:
+                reasons.append(str(exc))
+                continue
+            ctype = response.headers.get("Content-Type", "")
+            if response.status_code != 200:
+                reasons.append(f"{url} answered {response.status_code}")
+                continue
+            parsed = parse_post_feed(response.content, ctype)
+            if parsed.is_feed:
+                LOGGER.info("reading the feed %s (%d items a page)", url, len(parsed.items))
+                return url, parsed
+            reasons.append(f"{url} answered {ctype or 'no content type'} where a feed was expected")
+        raise DiscoveryError("feeds: no RSS feed found (" + "; ".join(reasons) + ")")
+
+    def _fetch_item_pages(
+        self, feed_url: str, parsed: ParsedFeed, cutoff: datetime | None, memory: RunMemory
+    ) -> Iterator[list[FeedItem] | ProblemRecord]:
+        """Page the feed with `paged=N` until a 404, an empty or repeated page, or the cutoff."""
+        url, number, first_size = feed_url, 1, len(parsed.items)
+        while True:
+            if parsed.problem:
+                yield ProblemRecord(
+                    "parse", f"malformed feed, entries still read: {parsed.problem}", url
+                )
+            fresh = [item for item in parsed.items if item.guid not in memory.guids]
+            memory.guids.update(item.guid for item in fresh)
+            recent = [item for item in fresh if not _older(item, cutoff)]
+            if recent:
+                yield recent
+            # A repeated page (a server ignoring `paged`), the cutoff, or a short last page ends it.
+            short = len(parsed.items) < first_size and not parsed.problem
+            if not fresh or len(recent) < len(fresh) or short:
+                LOGGER.info("feed ends at page %d", number)
+                return
+            number += 1
+            if number > self.max_pages:
+                yield ProblemRecord("gap", f"stopped after {self.max_pages} feed pages", url)
+                return
+            url = _with_query(feed_url, paged=str(number))
+            fetched = self._fetch_feed_page(url, number)
+            if not isinstance(fetched, ParsedFeed):
+                if fetched is not None:
+                    yield fetched
+                return
+            parsed = fetched
+
+    def _fetch_feed_page(self, url: str, number: int) -> ParsedFeed | ProblemRecord | None:
+        """Page `number` of the feed; None past the end (WordPress answers 404), else a "gap"."""
+        try:
+            response = self.client.get(url)
+        except STOP_ERRORS:
+            raise
+        except FetchError as exc:
+            return ProblemRecord("gap", f"feed page {number} unreadable: {exc}", url)
+        if response.status_code == 404:
+            return None
+        ctype = response.headers.get("Content-Type", "")
+        parsed = parse_post_feed(response.content, ctype)
+        if response.status_code != 200 or not parsed.is_feed:
+            what = f"{response.status_code} {ctype or '(no content type)'}"
+            return ProblemRecord("gap", f"feed page {number} answered {what}", url)
+        return parsed
+
+    def _read_item(self, item: FeedItem) -> ItemResult:
+        """Build one post (fetching its HTML only when needed) and its threaded comments."""
+        result = ItemResult()
+        needs_html = item.content_html is None or item.wp_id is None
+        # A protected post's comments are hidden from anonymous readers whatever its count says.
+        wants_comments = item.comment_count > 0 and not item.protected
+        page = self._fetch_page(item.link, result) if needs_html or wants_comments else None
+        html_post = page.post if page is not None else None
+        result.author = page.author if page is not None else None
+        result.post = build_post(item, html_post, body_from_html=needs_html)
+        if result.post is None:
+            result.problems.append(
+                ProblemRecord(
+                    "gap", "no post id in the feed's guid nor in the post's HTML", item.link
+                )
+            )
+            return result
+        if item.content_html is None and html_post is None:
+            result.problems.append(
+                ProblemRecord(
+                    "gap", "the feed has an excerpt only and the HTML was unreadable", item.link
+                )
+            )
+        comments = list(page.comments) if page is not None else []
+        if wants_comments and (not comments or any(c.parent_inferred for c in comments)):
+            feed_url = comment_feed_url(item, result.post.wp_id, self.home)
+            thread = self._fetch_comment_feed(feed_url, result)
+            comments = thread_comments(comments, thread, result.post.wp_id)
+            if len(comments) < item.comment_count and not page_comments_shown(page):
+                result.problems.append(
+                    ProblemRecord(
+                        "gap",
+                        f"the page showed none of {item.comment_count} comments; "
+                        f"{len(comments)} read from the comment feed",
+                        item.link,
+                    )
+                )
+        result.comments = comments
+        return result
+
+    def _fetch_page(self, url: str, result: ItemResult) -> PostPageLike | None:
+        try:
+            page = self.fetch_page(url)
+        except STOP_ERRORS:
+            raise
+        except WparchiveError as exc:
+            result.problems.append(ProblemRecord("gap", f"post HTML unreadable: {exc}", url))
+            return None
+        result.problems.extend(page.problems)
+        return page
+
+    def _fetch_comment_feed(self, url: str, result: ItemResult) -> tuple[FeedComment, ...]:
+        try:
+            response = self.client.get(url)
+        except STOP_ERRORS:
+            raise
+        except FetchError as exc:
+            result.problems.append(ProblemRecord("http", f"comment feed unreadable: {exc}", url))
+            return ()
+        parsed = parse_comment_feed(response.content, response.headers.get("Content-Type", ""))
+        if response.status_code != 200 or not parsed.is_feed:
+            ctype = response.headers.get("Content-Type", "?")
+            result.problems.append(
+                ProblemRecord("http", f"comment feed answered {response.status_code} {ctype}", url)
+            )
+            return ()
+        if parsed.problem:
+            result.problems.append(
+                ProblemRecord("parse", f"malformed comment feed: {parsed.problem}", url)
+            )
+        return parsed.comments
+
+    def _fetch_commented_posts(
+        self, feed_url: str, state: CrawlState, cutoff: datetime, memory: RunMemory
+    ) -> Iterator[Record]:
+        """Incremental: re-read the posts that the site's Atom comments feed shows new comments on."""
+        url = site_comments_feed_url(feed_url, self.home)
+        probe = ItemResult()
+        comments = self._fetch_comment_feed(url, probe)
+        yield from probe.problems
+        since = state.comments_after - INCREMENTAL_OVERLAP if state.comments_after else cutoff
+        recent = [c for c in comments if c.published_at is None or c.published_at > since]
+        if recent and len(recent) == len(comments):
+            yield ProblemRecord(
+                "gap",
+                f"all {len(comments)} comments in the comments feed are new; older new comments "
+                "may be missed (run a full crawl)",
+                url,
+            )
+        links = dict.fromkeys(c.post_link for c in recent if c.post_wp_id not in memory.posts)
+        read = partial(self._reread_post, thread=comments)
+        for result in map_ordered(read, [link for link in links if link], self.workers):
+            yield from _emit(result, memory)
+
+    def _reread_post(self, link: str, thread: Sequence[FeedComment]) -> ItemResult:
+        result = ItemResult()
+        page = self._fetch_page(link, result)
+        if page is None or page.post is None:
+            return result
+        wp_id = page.post.wp_id
+        result.post = replace(page.post, source="feed")
+        result.author = page.author
+        mine = [c for c in thread if c.post_wp_id == wp_id or c.post_link == link]
+        result.comments = thread_comments(list(page.comments), mine, wp_id)
+        return result
+
+
+def page_comments_shown(page: PostPageLike | None) -> bool:
+    """Whether the post's HTML listed any comment (a theme may load them by script)."""
+    return page is not None and bool(page.comments)
+
+
+def comment_feed_url(item: FeedItem, wp_id: int, home: str) -> str:
+    """The post's Atom comment feed: `PERMALINK/feed/atom/`, or `?feed=atom&p=ID` on plain links."""
+    rss = item.comment_feed_url or ""
+    if "feed=" in rss:
+        return _with_query(rss, feed="atom")
+    if rss.rstrip("/").endswith("/feed"):
+        return rss.rstrip("/") + "/atom/"
+    if "?" in item.link or not item.link:
+        return _with_query(home + "/", feed="atom", p=str(wp_id))
+    return item.link.rstrip("/") + "/feed/atom/"
+
+
+def site_comments_feed_url(feed_url: str, home: str) -> str:
+    """The site's Atom comments feed, in the same permalink style as the posts feed that worked."""
+    if "feed=" in feed_url:
+        return _with_query(home + "/", feed="comments-atom")
+    return home + "/comments/feed/atom/"
+
+
+def _emit(result: ItemResult | WparchiveError, memory: RunMemory) -> Iterator[Record]:
+    if isinstance(result, WparchiveError):
+        if isinstance(result, STOP_ERRORS):
+            raise result
+        yield ProblemRecord("gap", str(result), getattr(result, "url", ""))
+        return
+    yield from result.problems
+    post = result.post
+    if post is None or post.wp_id in memory.posts:
+        return
+    memory.posts.add(post.wp_id)
+    author = result.author
+    if author is not None and author.wp_id not in memory.authors:
+        memory.authors.add(author.wp_id)
+        yield author
+    for ref in post.terms:
+        key = (ref.taxonomy, ref.slug)
+        if ref.slug and key not in memory.terms:
+            memory.terms.add(key)
+            yield TermRecord(
+                ref.taxonomy, ref.slug, ref.name or ref.slug, wp_id=ref.wp_id, source="feed"
+            )
+    yield post
+    yield from result.comments
+
+
+def _older(item: FeedItem, cutoff: datetime | None) -> bool:
+    return cutoff is not None and item.published_at is not None and item.published_at < cutoff
+
+
+def _with_query(url: str, **params: str) -> str:
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    query.update(params)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))

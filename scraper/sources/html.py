@@ -1,0 +1,306 @@
+"""The post-HTML source: read posts and their threaded comments from the pages readers see.
+
+The last resort when neither REST nor WordPress.com answers, and the way feeds get comments
+beyond the feed's window. Post URLs come from the caller, else from the XML sitemap, else from
+the home page and its pagination.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from urllib.parse import urldefrag, urljoin
+
+import requests
+
+from archive.records import (
+    AuthorRecord,
+    CommentRecord,
+    CrawlState,
+    PostRecord,
+    ProblemRecord,
+    Record,
+    TermRecord,
+)
+from scraper.errors import (
+    BlockedError,
+    FetchError,
+    RateLimitedError,
+    RobotsDisallowedError,
+    WparchiveError,
+)
+from scraper.http import HttpClient
+from scraper.parse import selectors as sel
+from scraper.parse.comments import comment_page_number, parse_comments
+from scraper.parse.listing import parse_listing, parse_sitemap
+from scraper.parse.page import parse_post_page
+from scraper.pool import map_ordered
+from scraper.sources import Discovery
+
+LOGGER = logging.getLogger(__name__)
+
+MAX_COMMENT_PAGES = 1000  # per post; WordPress's own pagination never gets near this
+MAX_LISTING_PAGES = 2000
+_UNDATED = datetime.max.replace(tzinfo=UTC)
+
+
+@dataclass
+class PostPage:
+    """A post read from its page with the comments of every comment page, merged and sorted."""
+
+    post: PostRecord | None
+    comments: list[CommentRecord]
+    problems: list[ProblemRecord]
+    comment_feed_url: str | None
+    author: AuthorRecord | None = None
+    atom_comments_url: str | None = None
+    pages_fetched: int = 0
+
+
+@dataclass
+class _Fetched:
+    html: str
+    url: str
+
+
+@dataclass
+class _Crawl:
+    """The comment pages of one post: what is queued, what was seen, what was collected."""
+
+    post_wp_id: int
+    utc_offset_hours: float | None
+    queue: deque[str] = field(default_factory=deque)
+    seen_numbers: set[int] = field(default_factory=set)
+    seen_urls: set[str] = field(default_factory=set)
+    comments: dict[int, CommentRecord] = field(default_factory=dict)
+    problems: list[ProblemRecord] = field(default_factory=list)
+    fetched: int = 0
+
+
+def fetch_post_page(
+    client: HttpClient, url: str, *, utc_offset_hours: float | None = None
+) -> PostPage:
+    """Fetch a post page and every comment page it links to (each once, in either order).
+
+    Comments are de-duplicated by id and sorted by (published_at, id). A page that cannot be
+    fetched becomes a problem; only site-wide refusals (rate limits, firewall blocks) raise.
+    """
+    problems: list[ProblemRecord] = []
+    first = _fetch_html(client, url, problems)
+    if first is None:
+        return PostPage(None, [], problems, None)
+    parsed = parse_post_page(first.html, first.url)
+    problems += parsed.problems
+    if parsed.post is None:
+        return PostPage(None, [], problems, parsed.comment_feed_url, pages_fetched=1)
+    crawl = _Crawl(parsed.post.wp_id, utc_offset_hours)
+    _read_comment_page(crawl, first, url)
+    if comment_page_number(first.url) is not None:
+        crawl.queue.append(parsed.post.url)  # started on a comment page: read the default one too
+    _follow_comment_pages(client, crawl)
+    comments = sorted(crawl.comments.values(), key=_comment_order)
+    LOGGER.debug("%s: %d comments on %d pages", url, len(comments), 1 + crawl.fetched)
+    return PostPage(
+        post=parsed.post,
+        comments=comments,
+        problems=problems + crawl.problems,
+        comment_feed_url=parsed.comment_feed_url,
+        author=parsed.author,
+        atom_comments_url=parsed.atom_comments_url,
+        pages_fetched=1 + crawl.fetched,
+    )
+
+
+def _comment_order(comment: CommentRecord) -> tuple[datetime, int]:
+    return (comment.published_at or _UNDATED, comment.wp_id)
+
+
+def _read_comment_page(crawl: _Crawl, page: _Fetched, requested: str) -> None:
+    parsed = parse_comments(
+        page.html, page.url, crawl.post_wp_id, utc_offset_hours=crawl.utc_offset_hours
+    )
+    crawl.problems += parsed.problems
+    crawl.seen_urls.update({_normal(page.url), _normal(requested)})
+    for number in (parsed.current_page, comment_page_number(page.url)):
+        if number is not None:
+            crawl.seen_numbers.add(number)
+    for comment in parsed.comments:
+        crawl.comments.setdefault(comment.wp_id, comment)
+    crawl.queue.extend(parsed.page_urls)
+
+
+def _follow_comment_pages(client: HttpClient, crawl: _Crawl) -> None:
+    while crawl.queue and crawl.fetched < MAX_COMMENT_PAGES:
+        url = crawl.queue.popleft()
+        number = comment_page_number(url)
+        if _normal(url) in crawl.seen_urls or (number is not None and number in crawl.seen_numbers):
+            continue
+        crawl.seen_urls.add(_normal(url))
+        if number is not None:
+            crawl.seen_numbers.add(number)
+        page = _fetch_html(client, url, crawl.problems)
+        crawl.fetched += 1
+        if page is None or _normal(page.url) in crawl.seen_urls - {_normal(url)}:
+            continue  # e.g. comment-page-1 redirected back to the permalink already read
+        _read_comment_page(crawl, page, url)
+    if crawl.queue and crawl.fetched >= MAX_COMMENT_PAGES:
+        message = f"stopped after {MAX_COMMENT_PAGES} comment pages of post {crawl.post_wp_id}"
+        crawl.problems.append(ProblemRecord("gap", message))
+
+
+def _normal(url: str) -> str:
+    return urldefrag(url)[0].rstrip("/")
+
+
+def _fetch_html(client: HttpClient, url: str, problems: list[ProblemRecord]) -> _Fetched | None:
+    """GET a page as text; a failure of this one page is a problem, not an exception."""
+    try:
+        response = client.get(url)
+    except (RateLimitedError, BlockedError):
+        raise
+    except RobotsDisallowedError as exc:
+        problems.append(ProblemRecord("blocked", str(exc), url))
+        return None
+    except FetchError as exc:
+        problems.append(ProblemRecord("http", str(exc), url))
+        return None
+    if response.status_code >= 400:
+        problems.append(ProblemRecord("http", f"{url} answered {response.status_code}", url))
+        return None
+    return _Fetched(_decode(response), response.url or url)
+
+
+def _decode(response: requests.Response) -> str:
+    """Body as text; WordPress serves UTF-8, and requests would guess Latin-1 without a charset."""
+    if "charset=" in response.headers.get("Content-Type", "").lower():
+        return response.text
+    return response.content.decode("utf-8", "replace")
+
+
+class HtmlSource:
+    """Posts, authors, terms and comments read from post pages."""
+
+    name = "html"
+
+    def __init__(
+        self,
+        client: HttpClient,
+        discovery: Discovery,
+        post_urls: Iterable[str] | None = None,
+        *,
+        workers: int = 1,
+    ) -> None:
+        self.client = client
+        self.discovery = discovery
+        self.post_urls = list(post_urls) if post_urls is not None else None
+        self.workers = workers
+
+    def fetch_records(self, state: CrawlState) -> Iterator[Record]:
+        """Every post page, once per post id (pages fetched on `workers` threads, yielded in
+        order); the state cannot narrow what pages show, so every page is read."""
+        seen_posts: set[int] = set()
+        seen_authors: set[int] = set()
+        seen_terms: set[tuple[str, str]] = set()
+        for page in map_ordered(self._fetch_item, self._urls(), self.workers):
+            if isinstance(page, WparchiveError):
+                raise page  # fetch_post_page lets through only site-wide refusals
+            if isinstance(page, ProblemRecord):
+                yield page
+                continue
+            yield from page.problems
+            if page.post is None or page.post.wp_id in seen_posts:
+                continue
+            seen_posts.add(page.post.wp_id)
+            if page.author is not None and page.author.wp_id not in seen_authors:
+                seen_authors.add(page.author.wp_id)
+                yield page.author
+            yield from _new_terms(page.post, seen_terms)
+            yield page.post
+            yield from page.comments
+
+    def _fetch_item(self, item: str | ProblemRecord) -> PostPage | ProblemRecord:
+        if isinstance(item, ProblemRecord):
+            return item
+        offset = self.discovery.site.gmt_offset
+        return fetch_post_page(self.client, item, utc_offset_hours=offset)
+
+    def _urls(self) -> Iterator[str | ProblemRecord]:
+        if self.post_urls is not None:
+            yield from dict.fromkeys(self.post_urls)
+            return
+        seen: set[str] = set()
+        found_any = False
+        for item in self._sitemap_urls():
+            if isinstance(item, str):
+                found_any = True
+                if item in seen:
+                    continue
+                seen.add(item)
+            yield item
+        if not found_any:
+            yield from self._listing_urls()
+
+    def _sitemap_urls(self) -> Iterator[str | ProblemRecord]:
+        home = self.discovery.home.rstrip("/") + "/"
+        for path in sel.SITEMAP_PATHS:
+            problems: list[ProblemRecord] = []
+            index = self._fetch_bytes(urljoin(home, path), problems)
+            sitemap = parse_sitemap(index) if index is not None else None
+            if sitemap is None or not sitemap.readable:
+                continue
+            yield from sitemap.urls
+            for child in sitemap.children:
+                content = self._fetch_bytes(child, problems)
+                if content is not None:
+                    yield from parse_sitemap(content).urls
+            yield from problems
+            if sitemap.urls or sitemap.children:
+                return
+
+    def _fetch_bytes(self, url: str, problems: list[ProblemRecord]) -> bytes | None:
+        try:
+            response = self.client.get(url)
+        except (RateLimitedError, BlockedError):
+            raise
+        except FetchError as exc:
+            problems.append(ProblemRecord("http", str(exc), url))
+            return None
+        return response.content if response.status_code < 400 else None
+
+    def _listing_urls(self) -> Iterator[str | ProblemRecord]:
+        """Post links on the home page and the listing pages it paginates to, each once."""
+        home = self.discovery.home
+        queue: deque[str] = deque([home])
+        seen_pages: set[str] = set()
+        seen_posts: set[str] = set()
+        problems: list[ProblemRecord] = []
+        while queue and len(seen_pages) < MAX_LISTING_PAGES:
+            url = queue.popleft()
+            if _normal(url) in seen_pages:
+                continue
+            seen_pages.add(_normal(url))
+            html = self.discovery.home_html if url == home else None
+            if html is None:
+                fetched = _fetch_html(self.client, url, problems)
+                html = fetched.html if fetched is not None else ""
+            listing = parse_listing(html, url)
+            for post_url in listing.post_urls:
+                if post_url not in seen_posts:
+                    seen_posts.add(post_url)
+                    yield post_url
+            queue.extend(listing.page_urls)
+            yield from problems
+            problems.clear()
+
+
+def _new_terms(post: PostRecord, seen: set[tuple[str, str]]) -> Iterator[TermRecord]:
+    """TermRecords for terms the HTML names by slug and this crawl has not yielded yet."""
+    for ref in post.terms:
+        key = (ref.taxonomy, ref.slug)
+        if not ref.slug or key in seen:
+            continue
+        seen.add(key)
+        yield TermRecord(ref.taxonomy, ref.slug, ref.name or ref.slug, ref.wp_id, source="html")

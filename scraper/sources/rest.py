@@ -1,0 +1,167 @@
+"""Read a site through the WordPress REST API (wp/v2): authors, terms, posts, pages, comments."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from archive.records import CrawlState, ProblemRecord, Record
+from scraper.discover import rest_route_url
+from scraper.errors import ApiClosedError, HttpStatusError, NotJsonError, WparchiveError
+from scraper.http import HttpClient
+from scraper.parse.dates import format_iso_utc
+from scraper.parse.rest import (
+    parse_rest_author,
+    parse_rest_comment,
+    parse_rest_post,
+    parse_rest_term,
+)
+from scraper.pool import map_ordered
+from scraper.sources import Discovery
+
+LOGGER = logging.getLogger(__name__)
+
+PER_PAGE = 100
+# WordPress compares `after`/`modified_after` with local-time columns; a margin wider than any UTC
+# offset (+14h) makes sure an incremental crawl never misses an item near the high-water mark.
+INCREMENTAL_OVERLAP = timedelta(days=1)
+# Collections whose refusal we record and survive (many security plugins hide users).
+OPTIONAL_ROUTES = ("wp/v2/users", "wp/v2/categories", "wp/v2/tags")
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a collection: its items and the totals WordPress reported with it."""
+
+    number: int
+    items: list[Any]
+    total: int | None
+    total_pages: int
+    counted: bool = True  # False when the server sent no X-WP-TotalPages: walk until a short page
+
+
+class RestSource:
+    """Reads every public post, page and approved comment with ceil(N/100) requests per collection.
+
+    Collections are ordered by id ascending, so items created during the crawl land on later pages
+    and never shift earlier ones; if the total changes mid-crawl (deletions can shift pages), the
+    collection is read once more and de-duplicated, so nothing is skipped.
+    """
+
+    name = "rest"
+
+    def __init__(self, client: HttpClient, discovery: Discovery, concurrency: int = 4) -> None:
+        if discovery.rest_root is None:
+            raise ApiClosedError(discovery.rest_problem or "REST API not available")
+        self.client = client
+        self.root = discovery.rest_root
+        self.timezone = discovery.site.timezone
+        self.concurrency = concurrency
+
+    def fetch_records(self, state: CrawlState) -> Iterator[Record]:
+        """Yield authors, terms, posts and pages, then comments (only what changed, given a state)."""
+        authors: dict[int, str] = {}
+        for item in self.fetch_collection("wp/v2/users"):
+            record = item if isinstance(item, ProblemRecord) else parse_rest_author(item)
+            if not isinstance(record, ProblemRecord):
+                authors[record.wp_id] = record.name
+            yield record
+        for route, taxonomy in (("wp/v2/categories", "category"), ("wp/v2/tags", "post_tag")):
+            for item in self.fetch_collection(route):
+                yield item if isinstance(item, ProblemRecord) else parse_rest_term(item, taxonomy)
+        posts_since = _since(state.posts_modified_after, "modified_after")
+        for route in ("wp/v2/posts", "wp/v2/pages"):
+            for item in self.fetch_collection(route, posts_since):
+                yield item if isinstance(item, ProblemRecord) else parse_rest_post(item, authors, self.timezone)
+        comments_since = _since(state.comments_after, "after")
+        for item in self.fetch_collection("wp/v2/comments", comments_since):
+            yield item if isinstance(item, ProblemRecord) else parse_rest_comment(item, self.timezone)
+
+    def fetch_collection(
+        self, route: str, params: Mapping[str, str] | None = None
+    ) -> Iterator[Any | ProblemRecord]:
+        """Yield every item of a collection once, in id order; failed pages become ProblemRecords."""
+        url = rest_route_url(self.root, route)
+        query = {"per_page": PER_PAGE, "orderby": "id", "order": "asc", **(params or {})}
+        try:
+            first = self._fetch_page(url, query, 1)
+        except HttpStatusError as exc:
+            if route in OPTIONAL_ROUTES and exc.status in (400, 401, 403, 404):
+                yield ProblemRecord("http", f"{route} refused: {exc}", exc.url)
+                return
+            if exc.status in (401, 403):
+                raise ApiClosedError(
+                    f"REST: {exc.status} {exc.code or 'forbidden'}", exc.status, exc.code
+                ) from exc
+            raise
+        seen: set[int] = set()
+        yield from _unseen(first.items, seen)
+        if not first.counted:
+            yield from self._walk_uncounted(url, query, first, seen)
+            return
+        totals = {first.total}
+        pages = range(2, first.total_pages + 1)
+        for page in map_ordered(lambda n: self._fetch_page(url, query, n), pages, self.concurrency):
+            if isinstance(page, WparchiveError):
+                yield ProblemRecord("gap", f"{route}: {page}", getattr(page, "url", url))
+                continue
+            totals.add(page.total)
+            yield from _unseen(page.items, seen)
+        if len(totals) > 1:
+            LOGGER.info("%s changed while it was read (totals %s); reading it again", route, totals)
+            for number in range(1, math.ceil(max(t or 0 for t in totals) / PER_PAGE) + 1):
+                yield from _unseen(self._fetch_page(url, query, number).items, seen)
+
+    def _walk_uncounted(
+        self, url: str, query: Mapping[str, Any], page: Page, seen: set[int]
+    ) -> Iterator[Any]:
+        """Some proxies strip X-WP-* headers: fetch pages one by one until a short or empty one."""
+        while len(page.items) >= PER_PAGE:
+            page = self._fetch_page(url, query, page.number + 1)
+            yield from _unseen(page.items, seen)
+
+    def _fetch_page(self, url: str, query: Mapping[str, Any], number: int) -> Page:
+        params = {**query, "page": number}
+        try:
+            data, response = self.client.get_json(url, params)
+        except NotJsonError:
+            # A truncated or garbled body is usually transient (a proxy cut it): one more try.
+            data, response = self.client.get_json(url, params)
+        except HttpStatusError as exc:
+            if exc.code == "rest_post_invalid_page_number" and number > 1:
+                return Page(number, [], None, number - 1, counted=True)
+            raise
+        if not isinstance(data, list):
+            raise NotJsonError(
+                f"{response.url} sent {type(data).__name__}, not a list", response.url
+            )
+        total = _int_header(response.headers.get("X-WP-Total"))
+        pages = _int_header(response.headers.get("X-WP-TotalPages"))
+        if pages is None:
+            return Page(number, data, total, number, counted=False)
+        return Page(number, data, total, pages)
+
+
+def _unseen(items: list[Any], seen: set[int]) -> Iterator[Any]:
+    for item in items:
+        wp_id = item.get("id") if isinstance(item, dict) else None
+        if isinstance(wp_id, int):
+            if wp_id in seen:
+                continue
+            seen.add(wp_id)
+        yield item
+
+
+def _since(mark: datetime | None, param: str) -> dict[str, str]:
+    return {param: format_iso_utc(mark - INCREMENTAL_OVERLAP)} if mark else {}
+
+
+def _int_header(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None

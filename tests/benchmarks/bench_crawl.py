@@ -1,0 +1,110 @@
+"""Benchmark: a full wparchive crawl of the harness site against a bare `requests` loop over the same URLs.
+
+Run: .venv/bin/python tests/benchmarks/bench_crawl.py [--repeat 3]
+Both sides run as child processes on this machine in the same run (so interpreter start-up is paid by
+both); the report gives wall times (median of the repeats), their ratio, the requests each made
+(from the server's own log) and each side's peak resident memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from tests.wordpress.harness import WordPressSite, provision_sites  # noqa: E402
+
+# Each child reports its own peak RSS (KiB) as the last line on stderr.
+PEAK = "import resource, sys; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)"
+RUN_WPARCHIVE = f"""
+import runpy, sys
+sys.argv = ["wparchive", *sys.argv[1:]]
+try:
+    runpy.run_module("scraper", run_name="__main__")
+finally:
+    {PEAK}
+"""
+BARE_LOOP = f"""
+import json, sys, requests
+session = requests.Session()
+session.headers["User-Agent"] = "bench-baseline"
+for url in json.loads(sys.argv[1]):
+    response = session.get(url, timeout=60)
+    response.raise_for_status()
+    if "wp-json" in url or "rest_route" in url:
+        response.json()
+{PEAK}
+"""
+
+
+def run_child(argv: list[str]) -> tuple[float, int]:
+    """Run a child process; return its wall time (s) and its own peak RSS (KiB)."""
+    started = time.perf_counter()
+    done = subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    elapsed = time.perf_counter() - started
+    return elapsed, int(done.stderr.decode().strip().splitlines()[-1])
+
+
+def crawl_once(site: WordPressSite, work: Path, n: int) -> tuple[float, int, list[str]]:
+    """One full crawl into a fresh SQLite file; return time, peak RSS and the URLs requested."""
+    db = f"sqlite:///{work / f'bench-{n}.db'}"
+    site.mark_log()
+    argv = [sys.executable, "-c", RUN_WPARCHIVE, "crawl", site.url, "--db", db, "--rate-limit", "0"]
+    elapsed, peak = run_child(argv)
+    urls = [site.url + r.path for r in site.requests() if r.method == "GET"]
+    return elapsed, peak, urls
+
+
+def bare_once(site: WordPressSite, urls: list[str]) -> tuple[float, int, int]:
+    """The baseline: the same URLs fetched one after another with requests, JSON decoded."""
+    site.mark_log()
+    elapsed, peak = run_child([sys.executable, "-c", BARE_LOOP, json.dumps(urls)])
+    return elapsed, peak, len(site.requests())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    workdir = ROOT / ".wp-harness"
+    site = provision_sites(["rest"], workdir)["rest"]
+    truth: dict[str, Any] = site.truth()
+    ours: list[float] = []
+    base: list[float] = []
+    peaks = {"wparchive": 0, "baseline": 0}
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in range(args.repeat):
+            elapsed, our_peak, urls = crawl_once(site, Path(tmp), n)
+            ours.append(elapsed)
+            bare_elapsed, bare_peak, bare_requests = bare_once(site, urls)
+            base.append(bare_elapsed)
+            peaks = {
+                "wparchive": max(peaks["wparchive"], our_peak),
+                "baseline": max(peaks["baseline"], bare_peak),
+            }
+    report = {
+        "site": site.url,
+        "posts_and_pages": len(truth["posts"]),
+        "comments": len(truth["comments"]),
+        "requests_ours": len(urls),
+        "requests_baseline": bare_requests,
+        "wparchive_seconds_median": round(statistics.median(ours), 3),
+        "baseline_seconds_median": round(statistics.median(base), 3),
+        "ratio": round(statistics.median(ours) / statistics.median(base), 3),
+        "runs": {"wparchive": [round(t, 3) for t in ours], "baseline": [round(t, 3) for t in base]},
+        "peak_rss_mib": {k: round(v / 1024, 1) for k, v in peaks.items()},
+    }
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()

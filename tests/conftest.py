@@ -1,0 +1,68 @@
+"""Shared pytest fixtures: the real WordPress harness (session-scoped sites, started on first use).
+
+Tests that use a `wp_*` fixture are marked `wordpress` automatically. Outside CI a machine that
+cannot host WordPress (not root, packages missing and not installable) skips them with the cause;
+under CI=true they fail instead, so a broken harness can never pass silently.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# The tests/ tree is not an installed package; make `tests.wordpress` importable from any cwd.
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.wordpress.harness import WordPressSite  # noqa: E402
+from tests.wordpress.pool import SitePool  # noqa: E402
+
+WP_FIXTURES = frozenset({"wp_sites", "wp_rest", "wp_plain", "wp_closed_classic", "wp_closed_block"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if WP_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.wordpress)
+
+
+@pytest.fixture(scope="session")
+def wp_pool() -> Iterator[SitePool]:
+    pool = SitePool(Path(os.environ.get("WPARCHIVE_HARNESS_DIR", ROOT / ".wp-harness")))
+    yield pool
+    pool.stop()
+
+
+@pytest.fixture(scope="session")
+def wp_sites(wp_pool: SitePool) -> dict[str, WordPressSite]:
+    """All four sites: rest, plain, closed-classic, closed-block."""
+    return wp_pool.get(("rest", "plain", "closed-classic", "closed-block"))
+
+
+@pytest.fixture(scope="session")
+def wp_rest(wp_pool: SitePool) -> WordPressSite:
+    """REST open, pretty permalinks, twentytwentyone, comments on one page."""
+    return wp_pool.get(("rest",))["rest"]
+
+
+@pytest.fixture(scope="session")
+def wp_plain(wp_pool: SitePool) -> WordPressSite:
+    """REST open, plain permalinks (/wp-json/ 404s, use ?rest_route=/), twentytwentyone."""
+    return wp_pool.get(("plain",))["plain"]
+
+
+@pytest.fixture(scope="session")
+def wp_closed_classic(wp_pool: SitePool) -> WordPressSite:
+    """REST closed (401), plain permalinks, twentytwentyone, 10 comment threads a page, oldest first."""
+    return wp_pool.get(("closed-classic",))["closed-classic"]
+
+
+@pytest.fixture(scope="session")
+def wp_closed_block(wp_pool: SitePool) -> WordPressSite:
+    """REST closed (401), pretty permalinks, twentytwentythree, 10 a page newest first, excerpt feeds."""
+    return wp_pool.get(("closed-block",))["closed-block"]

@@ -1,0 +1,1 @@
+"""Real-WordPress test harness: seeded sites served by PHP, and checks of the harness itself."""
