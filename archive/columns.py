@@ -28,9 +28,10 @@ _SLUG_JUNK = re.compile(r"[^\w]+", re.UNICODE)
 def normalize_site_url(url: str) -> str:
     """The identity of a site: scheme and host lowercased, default port, query and fragment dropped,
     no trailing slash (like WordPress's `home` option): `HTTPS://Example.com:443/blog/` ->
-    `https://example.com/blog`."""
-    parts = urlsplit(url.strip())
-    scheme = (parts.scheme or "https").lower()
+    `https://example.com/blog`; a bare host gets https."""
+    url = url.strip()
+    parts = urlsplit(url if "://" in url else f"https://{url}")
+    scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
     if parts.port and parts.port != DEFAULT_PORTS.get(scheme):
         host = f"{host}:{parts.port}"

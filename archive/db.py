@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 
 from archive.errors import ArchiveError
 from archive.models import SCHEMA_VERSION, Base, Meta, table_of
@@ -23,6 +23,9 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 SCHEMA_LOCK_KEY = 0x77706172
 # Marks a connection whose transactions write, so SQLite takes the write lock at BEGIN.
 WRITE_OPTION = "wparchive_write"
+# deadlock_detected, serialization_failure
+RETRY_SQLSTATES = ("40P01", "40001")
+T = TypeVar("T")
 
 DRIVER_ALIASES = {
     "postgres": "postgresql+psycopg",
@@ -56,8 +59,7 @@ def open_archive(url: str) -> Engine:
         ensure_schema(engine)
     except SQLAlchemyError as exc:
         engine.dispose()
-        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-        raise ArchiveError(f"cannot open archive {_safe_url(engine)}: {reason}") from exc
+        raise ArchiveError(f"cannot open archive {_safe_url(engine)}: {error_reason(exc)}") from exc
     except ArchiveError:
         engine.dispose()
         raise
@@ -73,7 +75,7 @@ def _connect_args(drivername: str) -> dict[str, Any]:
 
 def ensure_schema(engine: Engine) -> None:
     """Create missing tables; refuse a database that holds someone else's tables."""
-    with write_transaction(engine) as conn:
+    with transaction(engine) as conn:
         if conn.dialect.name == "postgresql":
             # Two workers opening a fresh database at once must not both create the tables.
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
@@ -96,13 +98,41 @@ def ensure_schema(engine: Engine) -> None:
             )
 
 
+def run_transaction(
+    engine: Engine, work: Callable[[Connection], T], *, write: bool = True, attempts: int = 3
+) -> T:
+    """Run `work` in one transaction; a database failure becomes one ArchiveError line.
+
+    Retried from the start when PostgreSQL picks it as the victim of a deadlock or serialization
+    failure (two workers writing the same rows): the rollback left nothing behind.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            with transaction(engine, write=write) as conn:
+                return work(conn)
+        except DBAPIError as exc:
+            if attempt < attempts and getattr(exc.orig, "sqlstate", None) in RETRY_SQLSTATES:
+                LOGGER.warning("transaction retried (%s), attempt %d", exc.orig, attempt + 1)
+                continue
+            raise ArchiveError(f"archive {_safe_url(engine)}: {error_reason(exc)}") from exc
+    raise AssertionError("unreachable")
+
+
 @contextmanager
-def write_transaction(engine: Engine) -> Iterator[Connection]:
-    """A transaction that will write: committed on success, rolled back on any exception."""
+def transaction(engine: Engine, *, write: bool = True) -> Iterator[Connection]:
+    """A connection in a transaction: committed on success, rolled back on any exception.
+
+    On SQLite a writing transaction takes the write lock at BEGIN (see _configure_sqlite).
+    """
     with engine.connect() as conn:
-        conn.execution_options(**{WRITE_OPTION: True})
+        conn.execution_options(**{WRITE_OPTION: write})
         with conn.begin():
             yield conn
+
+
+def error_reason(exc: SQLAlchemyError) -> str:
+    """The first line of the driver's message, without SQLAlchemy's statement dump."""
+    return str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -16,9 +16,17 @@ from sqlalchemy import ColumnElement, Connection, and_, case, delete, insert
 
 from archive.columns import RATING_COLUMNS, author_row, comment_row, post_row
 from archive.models import AUTHORS, COMMENTS, POST_TERMS, POSTS, Problem
-from archive.records import AuthorRecord, CommentRecord, PostRecord, ProblemRecord, TermRef
-from archive.state import RunMarks
-from archive.terms import resolve_term_refs
+from archive.records import (
+    AuthorRecord,
+    CommentRecord,
+    PostRecord,
+    ProblemRecord,
+    Record,
+    TermRecord,
+    TermRef,
+)
+from archive.state import RunMarks, SaveCounts, record_progress, run_site_id
+from archive.terms import resolve_term_refs, save_terms
 from archive.threads import link_comment_posts, save_threads
 from archive.upsert import (
     KindCounts,
@@ -37,8 +45,7 @@ def save_authors(
 ) -> KindCounts:
     """Upsert the site's authors."""
     rows = unique_by_wp_id(author_row(site_id, r) for r in records)
-    counts, _ = upsert_by_wp_id(conn, AUTHORS, site_id, rows, now)
-    return counts
+    return upsert_by_wp_id(conn, AUTHORS, site_id, rows, now).counts
 
 
 def _keep_rating(excluded: Any) -> dict[str, ColumnElement[Any]]:
@@ -52,15 +59,11 @@ def save_posts(
     """Upsert posts and pages; relink the terms of those that changed; link waiting comments."""
     latest = {r.wp_id: r for r in records}
     rows = unique_by_wp_id(post_row(site_id, r) for r in latest.values())
-    stored = select_by_wp_id(conn, POSTS, site_id, latest, "record_hash")
-    counts, ids = upsert_by_wp_id(conn, POSTS, site_id, rows, now, _keep_rating)
-    changed = [
-        row["wp_id"] for row in rows if stored.get(row["wp_id"], (None,))[0] != row["record_hash"]
-    ]
-    if changed:
-        _relink_terms(conn, site_id, [latest[w] for w in changed], ids)
-        link_comment_posts(conn, site_id)
-    return counts
+    saved = upsert_by_wp_id(conn, POSTS, site_id, rows, now, _keep_rating)
+    if saved.changed:
+        _relink_terms(conn, site_id, [latest[w] for w in sorted(saved.changed)], saved.ids)
+        link_comment_posts(conn, site_id, saved.changed)
+    return saved.counts
 
 
 def _relink_terms(
@@ -85,9 +88,9 @@ def save_comments(
     post_ids = select_by_wp_id(conn, POSTS, site_id, (r["post_wp_id"] for r in rows), "id")
     for row in rows:
         row["post_id"] = post_ids.get(row["post_wp_id"], (None,))[0]
-    counts, _ = upsert_by_wp_id(conn, COMMENTS, site_id, rows, now)
+    saved = upsert_by_wp_id(conn, COMMENTS, site_id, rows, now)
     save_threads(conn, site_id, [row["wp_id"] for row in rows])
-    return counts
+    return saved.counts
 
 
 def save_problems(
@@ -101,6 +104,27 @@ def save_problems(
         ]
         conn.execute(insert(Problem), rows)
     return len(records)
+
+
+def save_batch(
+    conn: Connection, site_id: int, run_id: int, records: Sequence[Record], now: datetime
+) -> SaveCounts:
+    """Save one batch of a run, in dependency order, and add its counts to the run."""
+    if run_site_id(conn, run_id) != site_id:
+        raise ValueError(f"crawl run {run_id} does not belong to site {site_id}")
+    posts = [r for r in records if isinstance(r, PostRecord)]
+    comments = [r for r in records if isinstance(r, CommentRecord)]
+    counts = SaveCounts()
+    counts.authors = save_authors(
+        conn, site_id, [r for r in records if isinstance(r, AuthorRecord)], now
+    )
+    counts.terms = save_terms(conn, site_id, [r for r in records if isinstance(r, TermRecord)])
+    counts.posts = save_posts(conn, site_id, posts, now)
+    counts.comments = save_comments(conn, site_id, comments, now)
+    problems = [r for r in records if isinstance(r, ProblemRecord)]
+    counts.problems = save_problems(conn, run_id, problems, now)
+    record_progress(conn, run_id, counts, batch_marks(posts, comments), now)
+    return counts
 
 
 def batch_marks(posts: Sequence[PostRecord], comments: Sequence[CommentRecord]) -> RunMarks:

@@ -9,7 +9,7 @@ Members of a parent cycle (bad data) are orphans too, so walking up parent_id al
 from __future__ import annotations
 
 import logging
-from collections.abc import Container, Iterable, Mapping
+from collections.abc import Collection, Container, Iterable, Mapping
 from typing import NamedTuple
 
 from sqlalchemy import Connection, bindparam, select, update
@@ -217,8 +217,11 @@ _UPDATE_THREAD = (
 )
 
 
-def link_comment_posts(conn: Connection, site_id: int) -> int:
-    """Point comments at their post row once the post is archived; return rows linked."""
+def link_comment_posts(
+    conn: Connection, site_id: int, post_wp_ids: Collection[int] | None = None
+) -> int:
+    """Point comments at their post row once the post is archived (only the comments of
+    `post_wp_ids` when given); return rows linked."""
     post_id = (
         select(Post.id)
         .where(Post.site_id == site_id, Post.wp_id == COMMENTS.c.post_wp_id)
@@ -229,4 +232,10 @@ def link_comment_posts(conn: Connection, site_id: int) -> int:
         .where(COMMENTS.c.site_id == site_id, COMMENTS.c.post_id.is_(None), post_id.is_not(None))
         .values(post_id=post_id)
     )
-    return conn.execute(stmt).rowcount
+    if post_wp_ids is None:
+        return conn.execute(stmt).rowcount
+    wanted = sorted(post_wp_ids)
+    return sum(
+        conn.execute(stmt.where(COMMENTS.c.post_wp_id.in_(chunk))).rowcount
+        for chunk in chunked(wanted)
+    )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Connection, Table, select
+from sqlalchemy import ColumnElement, Connection, Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.expression import ColumnCollection
 
@@ -75,6 +75,15 @@ def unique_by_wp_id(rows: Iterable[Row]) -> list[Row]:
     return [by_id[wp_id] for wp_id in sorted(by_id)]
 
 
+@dataclass
+class Upserted:
+    """What an upsert did: counts, wp_id -> row id, and the wp_ids inserted or updated."""
+
+    counts: KindCounts
+    ids: dict[int, int]
+    changed: set[int]
+
+
 def upsert_by_wp_id(
     conn: Connection,
     table: Table,
@@ -82,33 +91,46 @@ def upsert_by_wp_id(
     rows: Sequence[Row],
     now: datetime,
     overrides: Overrides | None = None,
-) -> tuple[KindCounts, dict[int, int]]:
-    """Insert or update `rows` (unique, sorted) of one site; return counts and wp_id -> row id.
+) -> Upserted:
+    """Insert or update `rows` (unique, sorted) of one site, keyed by their fingerprint.
 
-    Counts compare fingerprints read just before the write: under concurrent writers they are
-    indicative, the rows themselves stay correct because ON CONFLICT decides.
+    Rows whose fingerprint is unchanged only get their last-seen time, so a re-crawl does not
+    rewrite every body. New and changed rows go through INSERT ... ON CONFLICT DO UPDATE: under
+    concurrent writers the counts (read just before) are indicative, the rows stay correct.
     """
+    stored = select_by_wp_id(conn, table, site_id, (r["wp_id"] for r in rows), "id", "record_hash")
     counts = KindCounts()
-    if not rows:
-        return counts, {}
-    stored = select_by_wp_id(conn, table, site_id, (r["wp_id"] for r in rows), "record_hash")
+    ids = {wp_id: row_id for wp_id, (row_id, _) in stored.items()}
+    writes, unchanged = [], []
     for row in rows:
         previous = stored.get(row["wp_id"])
-        if previous is None:
-            counts.inserted += 1
-        elif previous[0] == row["record_hash"]:
+        if previous is not None and previous[1] == row["record_hash"]:
             counts.unchanged += 1
-        else:
-            counts.updated += 1
+            unchanged.append(previous[0])
+            continue
+        counts.inserted += previous is None
+        counts.updated += previous is not None
+        writes.append({**row, "first_seen_at": now, "last_seen_at": now})
+    for chunk in chunked(sorted(unchanged)):
+        conn.execute(update(table).where(table.c.id.in_(chunk)).values(last_seen_at=now))
+    if writes:
+        conn.execute(_upsert_statement(conn, table, writes[0], overrides), writes)
+        new = [w["wp_id"] for w in writes if w["wp_id"] not in ids]
+        ids.update(
+            {wp_id: v[0] for wp_id, v in select_by_wp_id(conn, table, site_id, new, "id").items()}
+        )
+    return Upserted(counts, ids, {w["wp_id"] for w in writes})
+
+
+def _upsert_statement(
+    conn: Connection, table: Table, sample: Row, overrides: Overrides | None
+) -> Any:
     stmt = dialect_insert(conn, table)
     updates: dict[str, Any] = {
-        name: stmt.excluded[name] for name in rows[0] if name not in ("site_id", "wp_id")
+        name: stmt.excluded[name]
+        for name in sample
+        if name not in ("site_id", "wp_id", "first_seen_at")
     }
-    updates["last_seen_at"] = stmt.excluded.last_seen_at
     if overrides is not None:
         updates.update(overrides(stmt.excluded))
-    upsert = stmt.on_conflict_do_update(index_elements=["site_id", "wp_id"], set_=updates)
-    for chunk in chunked(rows):
-        conn.execute(upsert, [{**row, "first_seen_at": now, "last_seen_at": now} for row in chunk])
-    ids = select_by_wp_id(conn, table, site_id, (r["wp_id"] for r in rows), "id")
-    return counts, {wp_id: values[0] for wp_id, values in ids.items()}
+    return stmt.on_conflict_do_update(index_elements=["site_id", "wp_id"], set_=updates)

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 
-from archive.records import CrawlState, ProblemRecord, Record
+from archive.records import CommentRecord, CrawlState, ProblemRecord, Record
 from archive.store import ArchiveStore
 from scraper.config import CrawlSettings
 from scraper.discover import discover_site
@@ -48,7 +48,13 @@ SOURCE_FACTORIES: dict[str, SourceFactory] = {
     "html": lambda client, found, workers: HtmlSource(client, found, workers=workers),
 }
 AUTO_CHAIN = ("rest", "wpcom", "feed", "html")
-SOURCE_LABELS = {"rest": "REST", "wpcom": "WordPress.com API", "feed": "feeds + HTML", "html": "post HTML"}
+PING_TYPES = frozenset({"pingback", "trackback", "pings"})
+SOURCE_LABELS = {
+    "rest": "REST",
+    "wpcom": "WordPress.com API",
+    "feed": "feeds + HTML",
+    "html": "post HTML",
+}
 
 ProgressHook = Callable[[Record], None]
 
@@ -141,11 +147,16 @@ class _SiteCrawl:
 
     def run(self) -> CrawlReport:
         if not self.store.claim_site(self.site_id, self.worker, LEASE_SECONDS):
-            self.report.status, self.report.error = "skipped", "another worker is crawling this site"
+            self.report.status, self.report.error = (
+                "skipped",
+                "another worker is crawling this site",
+            )
             return self.report
         try:
             full = self.settings.full
-            state = CrawlState(site_id=self.site_id) if full else self.store.load_state(self.site_id)
+            state = (
+                CrawlState(site_id=self.site_id) if full else self.store.load_state(self.site_id)
+            )
             has_marks = state.posts_modified_after is not None or state.comments_after is not None
             self.report.mode = "incremental" if has_marks else "full"
             run_id = self.store.start_run(self.site_id, self.settings.source, self.report.mode)
@@ -186,6 +197,8 @@ class _SiteCrawl:
             try:
                 source = SOURCE_FACTORIES[name](self.client, self.discovery, self.concurrency)
                 gaps = self._save_stream(source.fetch_records(state), run_id)
+                if name == "feed" and self.report.mode == "full":
+                    gaps |= self._save_stream(self._sitemap_pages().fetch_records(state), run_id)
             except STOP_ERRORS:
                 raise
             except FALLBACK_ERRORS as exc:
@@ -202,9 +215,16 @@ class _SiteCrawl:
         report.error = "no source could read this site"
         return "failed"
 
+    def _sitemap_pages(self) -> HtmlSource:
+        """Feeds list posts but never pages: a full crawl reads those from the site's sitemap."""
+        return HtmlSource(self.client, self.discovery, workers=self.concurrency, pages_only=True)
+
     def _save_stream(self, records: Iterable[Record], run_id: int) -> bool:
         """Write records in batches, one transaction each; True if a gap (missing data) was seen."""
         gaps = False
+        # Pingbacks and trackbacks are not comments: REST and WordPress.com leave them out when
+        # asked, but page markup and Atom comment feeds list them, so they are dropped here, once.
+        records = (r for r in records if not _is_ping(r))
         for batch in _batched(records, self.settings.batch_size):
             self.store.save_records(self.site_id, run_id, batch)
             self.store.claim_site(self.site_id, self.worker, LEASE_SECONDS)  # renew the lease
@@ -222,6 +242,10 @@ def _batched(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
     iterator = iter(records)
     while batch := list(islice(iterator, size)):
         yield batch
+
+
+def _is_ping(record: Record) -> bool:
+    return isinstance(record, CommentRecord) and record.type in PING_TYPES
 
 
 def _kind(record: Record) -> str:

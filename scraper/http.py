@@ -217,7 +217,9 @@ class HttpClient:
             return None  # unreachable robots.txt: allow, as crawlers conventionally do
         parser = urllib.robotparser.RobotFileParser(robots_url)
         if response.status_code in (401, 403):
-            parser.disallow_all = True
+            parser.parse(
+                ["User-agent: *", "Disallow: /"]
+            )  # what robotparser itself does on 401/403
         elif response.status_code >= 400 or "html" in response.headers.get("Content-Type", ""):
             return None
         else:

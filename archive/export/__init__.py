@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
 from sqlalchemy import Connection, Engine, select
+from sqlalchemy.exc import DBAPIError
 
 from archive.columns import normalize_site_url
+from archive.db import error_reason
 from archive.errors import ArchiveError
 from archive.export.csv import CsvExporter
 from archive.export.jsonl import JsonLinesExporter
@@ -67,6 +69,17 @@ def export_dataset(
     """
     if fmt not in FORMATS:
         raise ArchiveError(f"unknown export format {fmt!r}: choose one of {', '.join(FORMATS)}")
+    try:
+        return _export_files(engine, out_dir, fmt, site, batch_size)
+    except DBAPIError as exc:
+        raise ArchiveError(f"export failed reading the archive: {error_reason(exc)}") from exc
+    except OSError as exc:
+        raise ArchiveError(f"export failed writing {out_dir}: {exc}") from exc
+
+
+def _export_files(
+    engine: Engine, out_dir: Path, fmt: str, site: str | None, batch_size: int
+) -> dict[str, int]:
     out_dir.mkdir(parents=True, exist_ok=True)
     written: dict[str, int] = {}
     temps: dict[Path, Path] = {}

@@ -36,7 +36,9 @@ def format_iso_utc(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
-def parse_rest_utc(date_gmt: str | None, date_local: str | None, timezone: str | None) -> datetime | None:
+def parse_rest_utc(
+    date_gmt: str | None, date_local: str | None, timezone: str | None
+) -> datetime | None:
     """A REST item's UTC date, corrected for WordPress's DST bug.
 
     WordPress formats `*_gmt` fields with mysql_to_rfc3339(), which reads the UTC value as a wall

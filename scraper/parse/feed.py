@@ -31,9 +31,12 @@ _GUID_ID = re.compile(r"[?&](?:p|page_id)=(\d+)(?:&|#|$)")
 _COMMENT_ID = re.compile(r"#comment-(\d+)$")
 _COMMENT_PAGE = re.compile(r"comment-page-\d+/?$")
 _HYPHEN_CHARS = frozenset("-./\u00a0\u2013\u2014")
-# A password-protected post: its feed content is the password form (wp-login.php?action=postpass)
-# and its title carries protected_title_format, "Protected: %s" in English.
-_PASSWORD_FORM = re.compile(r"action=postpass|post-password-form")
+# A password-protected post: its feed content is the password form (wp-login.php?action=postpass),
+# or with excerpt-only feeds get_the_excerpt()'s English notice, and its title carries
+# protected_title_format, "Protected: %s" in English.
+_PASSWORD_FORM = re.compile(
+    r"action=postpass|post-password-form|There is no excerpt because this is a protected post"
+)
 _PROTECTED_TITLE = re.compile(r"^Protected:\s*")
 # Feed link types in the order a crawler should prefer them.
 FEED_LINK_TYPES = ("application/rss+xml", "application/atom+xml")

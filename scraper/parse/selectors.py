@@ -124,6 +124,13 @@ COMMENT_PAGE_PARAM = "cpage"
 
 # ---- post page ------------------------------------------------------------------------------
 
+# body_class() of pages that list posts (the posts page, archives, search, 404): never one post,
+# though the first article on them has a post id (the page sitemap lists the home URL first).
+LISTING_BODY_CLASSES = frozenset({"blog", "archive", "search", "error404"})
+# get_the_title()'s English protected_title_format; other languages keep their prefix.
+PROTECTED_TITLE_PREFIX = "Protected: "
+# get_the_password_form(): where a protected post's content would be.
+PASSWORD_FORM = ("form.post-password-form", "form[action*='action=postpass']")
 POST_ID_BODY_CLASS = re.compile(r"^(?:postid|page-id)-(\d+)$")
 POST_ID_SHORTLINK = re.compile(r"[?&]p=(\d+)\b")
 POST_ID_REST_LINK = re.compile(r"/wp/v2/(posts|pages)/(\d+)\b")
@@ -251,6 +258,10 @@ LISTING_PAGE_PARAM = "paged"
 # Core's index under pretty and plain permalinks, then the common plugins' index.
 SITEMAP_PATHS = ("wp-sitemap.xml", "?sitemap=index", "sitemap_index.xml", "sitemap.xml")
 # Child sitemaps that list posts and pages (core since 5.5; Yoast; Rank Math).
+# Of those, the ones that list pages only (feeds list posts but never pages).
+SITEMAP_PAGE_CHILD = re.compile(
+    r"(wp-sitemap-posts-page-\d+\.xml|(?:^|/)page-sitemap\d*\.xml|[?&]sitemap-subtype=page\b)"
+)
 SITEMAP_CONTENT_CHILD = re.compile(
     r"(wp-sitemap-posts-(?:post|page)-\d+\.xml|(?:^|/)(?:post|page)-sitemap\d*\.xml"
     r"|[?&]sitemap=posts&sitemap-subtype=(?:post|page)\b)"

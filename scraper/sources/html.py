@@ -192,11 +192,14 @@ class HtmlSource:
         post_urls: Iterable[str] | None = None,
         *,
         workers: int = 1,
+        pages_only: bool = False,
     ) -> None:
         self.client = client
         self.discovery = discovery
         self.post_urls = list(post_urls) if post_urls is not None else None
         self.workers = workers
+        # True when another source (feeds) has read the posts: only the sitemap's pages remain.
+        self.pages_only = pages_only
 
     def fetch_records(self, state: CrawlState) -> Iterator[Record]:
         """Every post page, once per post id (pages fetched on `workers` threads, yielded in
@@ -231,16 +234,18 @@ class HtmlSource:
         if self.post_urls is not None:
             yield from dict.fromkeys(self.post_urls)
             return
-        seen: set[str] = set()
+        # The page sitemap lists the home URL first when the front page shows the latest posts:
+        # a listing, not a page.
+        seen: set[str] = {_normal(self.discovery.home)}
         found_any = False
         for item in self._sitemap_urls():
             if isinstance(item, str):
                 found_any = True
-                if item in seen:
+                if _normal(item) in seen:
                     continue
-                seen.add(item)
+                seen.add(_normal(item))
             yield item
-        if not found_any:
+        if not found_any and not self.pages_only:
             yield from self._listing_urls()
 
     def _sitemap_urls(self) -> Iterator[str | ProblemRecord]:
@@ -251,8 +256,12 @@ class HtmlSource:
             sitemap = parse_sitemap(index) if index is not None else None
             if sitemap is None or not sitemap.readable:
                 continue
-            yield from sitemap.urls
-            for child in sitemap.children:
+            if not self.pages_only:  # a flat urlset mixes posts and pages
+                yield from sitemap.urls
+            children = sitemap.children
+            if self.pages_only:
+                children = [c for c in children if sel.SITEMAP_PAGE_CHILD.search(c)]
+            for child in children:
                 content = self._fetch_bytes(child, problems)
                 if content is not None:
                     yield from parse_sitemap(content).urls

@@ -76,10 +76,16 @@ class RestSource:
         posts_since = _since(state.posts_modified_after, "modified_after")
         for route in ("wp/v2/posts", "wp/v2/pages"):
             for item in self.fetch_collection(route, posts_since):
-                yield item if isinstance(item, ProblemRecord) else parse_rest_post(item, authors, self.timezone)
+                yield (
+                    item
+                    if isinstance(item, ProblemRecord)
+                    else parse_rest_post(item, authors, self.timezone)
+                )
         comments_since = _since(state.comments_after, "after")
         for item in self.fetch_collection("wp/v2/comments", comments_since):
-            yield item if isinstance(item, ProblemRecord) else parse_rest_comment(item, self.timezone)
+            yield (
+                item if isinstance(item, ProblemRecord) else parse_rest_comment(item, self.timezone)
+            )
 
     def fetch_collection(
         self, route: str, params: Mapping[str, str] | None = None

@@ -6,9 +6,11 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy.exc import OperationalError
 
-from archive.db import normalize_database_url, open_archive
+from archive.columns import normalize_site_url
+from archive.db import normalize_database_url, open_archive, run_transaction
 from archive.errors import ArchiveError
 
 
@@ -47,8 +49,8 @@ def test_bare_path_is_a_sqlite_file_with_schema(tmp_path: Path) -> None:
     open_archive(str(path)).dispose()  # reopening is fine
 
 
-def test_schema_on_postgres(engine: object) -> None:
-    names = set(inspect(engine).get_table_names())  # type: ignore[arg-type]
+def test_schema_on_both(engine: Engine) -> None:
+    names = set(inspect(engine).get_table_names())
     assert {"posts", "comments", "wparchive_meta"} <= names
 
 
@@ -80,3 +82,50 @@ def test_unsupported_dialect() -> None:
 def test_unreachable_postgres() -> None:
     with pytest.raises(ArchiveError, match="cannot open archive postgresql"):
         open_archive("postgresql://nobody@127.0.0.1:1/none")
+
+
+class Deadlock(Exception):
+    sqlstate = "40P01"
+
+
+def test_run_transaction_retries_a_deadlock_victim(engine: Engine) -> None:
+    attempts: list[int] = []
+
+    def work(conn: Connection) -> int:
+        conn.execute(text("INSERT INTO wparchive_meta (key, value) VALUES ('probe', 'x')"))
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise OperationalError("INSERT ...", {}, Deadlock("deadlock detected"))
+        return len(attempts)
+
+    assert run_transaction(engine, work) == 2
+    with engine.connect() as conn:  # the first attempt was rolled back: one row, not two
+        assert (
+            conn.execute(text("SELECT count(*) FROM wparchive_meta WHERE key = 'probe'")).scalar()
+            == 1
+        )
+
+
+def test_run_transaction_does_not_retry_other_errors(engine: Engine) -> None:
+    calls: list[int] = []
+
+    def work(conn: Connection) -> None:
+        calls.append(1)
+        raise OperationalError("SELECT ...", {}, Exception("disk full"))
+
+    with pytest.raises(ArchiveError, match=r"archive .*: disk full"):
+        run_transaction(engine, work)
+    assert calls == [1]
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("HTTPS://Example.COM:443/blog/", "https://example.com/blog"),
+        ("http://example.com:8080/?p=1#top", "http://example.com:8080"),
+        ("example.com/", "https://example.com"),
+        ("https://example.com", "https://example.com"),
+    ],
+)
+def test_site_url_identity(given: str, expected: str) -> None:
+    assert normalize_site_url(given) == expected

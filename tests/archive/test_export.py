@@ -227,3 +227,10 @@ def test_parquet_without_pyarrow(
     with pytest.raises(ArchiveError, match="Parquet export needs pyarrow"):
         export_dataset(engine, tmp_path / "out", "parquet")
     assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_unwritable_target_is_one_clear_error(engine: Engine, tmp_path: Path) -> None:
+    blocker = tmp_path / "export"
+    blocker.write_text("a file where the folder should be")
+    with pytest.raises(ArchiveError, match="export failed writing"):
+        export_dataset(engine, blocker, "csv")

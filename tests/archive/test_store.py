@@ -8,11 +8,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, select, text
 
-from archive.records import ProblemRecord, RatingRecord, TermRecord, TermRef
+from archive.models import Post
+from archive.records import ProblemRecord, RatingRecord, Record, TermRecord, TermRef
 from archive.state import SaveCounts
 from archive.store import ArchiveStore
+from archive.threads import Placement, place_comments
 from archive.upsert import KindCounts
 from tests.archive.conftest import Clock
 from tests.archive.samples import (
@@ -44,25 +46,31 @@ def test_ensure_site_normalizes_url_and_keeps_known_fields(
     assert query(engine, "SELECT url, name FROM sites") == [(SITE_URL, "Film Reviews")]
 
 
+def stored_rows(engine: Engine, table: str) -> list[dict[str, Any]]:
+    """Every row of `table`, without the last-seen time a re-crawl is allowed to move."""
+    with engine.connect() as conn:
+        rows = conn.execute(text(f"SELECT * FROM {table} ORDER BY id")).mappings()
+        return [{k: v for k, v in row.items() if k != "last_seen_at"} for row in rows]
+
+
 def test_save_twice_changes_nothing(
     store: ArchiveStore, engine: Engine, site_run: tuple[int, int], clock: Clock
 ) -> None:
     site_id, run_id = site_run
     first = store.save_records(site_id, run_id, her_records())
-    snapshot = query(engine, "SELECT * FROM posts"), query(engine, "SELECT * FROM terms")
+    tables = ("authors", "terms", "posts", "comments")
+    before = {table: stored_rows(engine, table) for table in tables}
     clock.advance(hours=1)
     second = store.save_records(site_id, run_id, her_records())
-    assert first.posts == KindCounts(inserted=1) and first.comments == KindCounts(inserted=3)
-    assert first.terms == KindCounts(inserted=2) and first.authors == KindCounts(inserted=1)
-    assert second.posts == KindCounts(unchanged=1) and second.comments == KindCounts(unchanged=3)
-    assert second.terms == KindCounts(unchanged=2) and second.authors == KindCounts(unchanged=1)
-    posts_after = query(engine, "SELECT * FROM posts")
-    # Only the last-seen time moved.
-    strip = lambda rows: [row[:-1] for row in rows]  # noqa: E731
-    assert strip(posts_after) == strip(snapshot[0])
-    assert query(engine, "SELECT * FROM terms") == snapshot[1]
-    assert query(engine, "SELECT count(*) FROM comments") == [(3,)]
+    assert (first.authors, first.terms) == (KindCounts(inserted=1), KindCounts(inserted=2))
+    assert (first.posts, first.comments) == (KindCounts(inserted=1), KindCounts(inserted=3))
+    assert (second.authors, second.terms) == (KindCounts(unchanged=1), KindCounts(unchanged=2))
+    assert (second.posts, second.comments) == (KindCounts(unchanged=1), KindCounts(unchanged=3))
+    assert {table: stored_rows(engine, table) for table in tables} == before
+    assert len(before["comments"]) == 3
     assert query(engine, "SELECT count(*) FROM post_terms") == [(2,)]
+    with engine.connect() as conn:  # through the model, which reads SQLite's text as UTC
+        assert conn.scalar(select(Post.last_seen_at)) == clock.now
 
 
 def test_changed_record_updates_the_row(
@@ -195,8 +203,8 @@ def test_failed_batch_leaves_previous_data(
     def killed(*args: object) -> None:
         raise RuntimeError("killed midway")
 
-    monkeypatch.setattr("archive.store.save_comments", killed)
-    batch = [her_post(title="changed"), comment(999, None), ProblemRecord("parse", "x")]
+    monkeypatch.setattr("archive.saving.save_comments", killed)
+    batch: list[Record] = [her_post(title="changed"), comment(999, None), ProblemRecord("p", "x")]
     with pytest.raises(RuntimeError, match="killed midway"):
         store.save_records(site_id, run_id, batch)
     assert query(engine, "SELECT title, content_text FROM posts") == before[0]
@@ -336,7 +344,9 @@ def test_concurrent_upserts_of_one_site(engine: Engine) -> None:
     def worker(reverse: bool) -> None:
         store = ArchiveStore(engine)
         run_id = store.start_run(site_id, "rest", "full")
-        items = list(reversed(posts + comments)) if reverse else posts + comments
+        items: list[Record] = [*posts, *comments]
+        if reverse:
+            items.reverse()
         try:
             for start in range(0, len(items), 25):
                 store.save_records(site_id, run_id, items[start : start + 25])
@@ -353,7 +363,15 @@ def test_concurrent_upserts_of_one_site(engine: Engine) -> None:
     assert query(engine, "SELECT count(*) FROM comments") == [(120,)]
     assert query(engine, "SELECT count(*) FROM terms") == [(7,)]
     assert query(engine, "SELECT count(*) FROM post_terms") == [(60,)]
-    assert ArchiveStore(engine).rethread(site_id) == 0
+    # A reply saved while its parent sat in another worker's open transaction could not see it;
+    # the final rethread (the crawler runs it after every crawl) settles the tree.
+    store = ArchiveStore(engine)
+    store.rethread(site_id)
+    assert store.rethread(site_id) == 0
+    expected = place_comments((c.wp_id, c.parent_wp_id) for c in comments)
+    stored = query(engine, "SELECT wp_id, depth, root_wp_id, is_orphan FROM comments")
+    assert {w: Placement(d, r, bool(o)) for w, d, r, o in stored} == expected
+    assert query(engine, "SELECT count(*) FROM comments WHERE post_id IS NULL") == [(0,)]
 
 
 def test_concurrent_claims_have_one_winner(engine: Engine) -> None:

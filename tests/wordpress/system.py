@@ -19,6 +19,7 @@ PACKAGES = (
     "wordpress",
     "php-cli",
     "php-mysql",
+    "php-xml",
     *(f"wordpress-theme-{theme}" for theme in THEMES),
     "mariadb-server",
 )
@@ -50,8 +51,12 @@ def find_missing_parts() -> list[str]:
     missing = [name for name, path in needed.items() if not path.exists()]
     if shutil.which("php") is None:
         missing.append("php-cli")
-    elif _run(["php", "-r", "exit(function_exists('mysqli_connect') ? 0 : 1);"], 30).returncode:
-        missing.append("php-mysql")
+    else:
+        if _run(["php", "-r", "exit(function_exists('mysqli_connect') ? 0 : 1);"], 30).returncode:
+            missing.append("php-mysql")
+        # SimpleXML: without it WordPress serves no sitemap (wp-sitemap.xml answers 501).
+        if _run(["php", "-r", "exit(class_exists('SimpleXMLElement') ? 0 : 1);"], 30).returncode:
+            missing.append("php-xml")
     return missing
 
 
