@@ -227,9 +227,17 @@ def _advanced_marks(conn: Connection, run: Any) -> dict[str, Any]:
 
 
 def claim_site(
-    conn: Connection, site_id: int, worker: str, lease_seconds: float, now: datetime
+    conn: Connection,
+    site_id: int,
+    worker: str,
+    lease_seconds: float,
+    now: datetime,
+    replacing: str | None = None,
 ) -> bool:
-    """Take or renew the site's lease; one UPDATE, so two workers can never both win."""
+    """Take or renew the site's lease; one UPDATE, so two workers can never both win.
+
+    `replacing` names a holder the caller knows is dead: its lease is taken over at once."""
+    holders = [worker] if replacing is None else [worker, replacing]
     stmt = (
         update(Site)
         .where(
@@ -237,12 +245,22 @@ def claim_site(
             or_(
                 Site.claimed_until.is_(None),
                 Site.claimed_until < now,
-                Site.claimed_by == worker,
+                Site.claimed_by.in_(holders),
             ),
         )
         .values(claimed_by=worker, claimed_until=now + timedelta(seconds=lease_seconds))
     )
     return conn.execute(stmt).rowcount == 1
+
+
+def lease_holder(conn: Connection, site_id: int, now: datetime) -> str | None:
+    """Who holds the site's lease now (None when free or expired)."""
+    row = conn.execute(
+        select(Site.claimed_by, Site.claimed_until).where(Site.id == site_id)
+    ).one_or_none()
+    if row is None or row.claimed_until is None or row.claimed_until < now:
+        return None
+    return str(row.claimed_by) if row.claimed_by else None
 
 
 def release_site(conn: Connection, site_id: int, worker: str) -> None:

@@ -87,12 +87,22 @@ class ArchiveStore:
         """One summary per archived site, ordered by URL."""
         return self._read(state.site_summaries)
 
-    def claim_site(self, site_id: int, worker: str, lease_seconds: float) -> bool:
-        """Take (or renew) the site's lease for `worker`; False when another worker holds it."""
+    def claim_site(
+        self, site_id: int, worker: str, lease_seconds: float, replacing: str | None = None
+    ) -> bool:
+        """Take (or renew) the site's lease for `worker`; False when another worker holds it.
+
+        `replacing`: a holder known to be dead (a killed crawl), whose lease is taken over."""
         now = self.clock()
         return run_transaction(
-            self.engine, lambda conn: state.claim_site(conn, site_id, worker, lease_seconds, now)
+            self.engine,
+            lambda conn: state.claim_site(conn, site_id, worker, lease_seconds, now, replacing),
         )
+
+    def lease_holder(self, site_id: int) -> str | None:
+        """The worker holding the site's unexpired lease, if any."""
+        now = self.clock()
+        return self._read(lambda conn: state.lease_holder(conn, site_id, now))
 
     def release_site(self, site_id: int, worker: str) -> None:
         """Release the site's lease if `worker` holds it."""

@@ -14,7 +14,6 @@ from rich.console import Console as RichConsole
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from archive.errors import ArchiveError
 from archive.records import ProblemRecord, Record
 from scraper.errors import WparchiveError
 
@@ -77,7 +76,7 @@ def error_exit() -> Iterator[None]:
     """Turn our exceptions into one clear line on stderr and exit code 1 (130 on Ctrl-C)."""
     try:
         yield
-    except (WparchiveError, ArchiveError) as exc:
+    except WparchiveError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None
     except KeyboardInterrupt:

@@ -146,11 +146,10 @@ class _SiteCrawl:
         self.site_id = store.ensure_site(discovery.site)
 
     def run(self) -> CrawlReport:
-        if not self.store.claim_site(self.site_id, self.worker, LEASE_SECONDS):
-            self.report.status, self.report.error = (
-                "skipped",
-                "another worker is crawling this site",
-            )
+        if not self._claim():
+            holder = self.store.lease_holder(self.site_id) or "another worker"
+            self.report.status = "skipped"
+            self.report.error = f"{holder} is crawling this site"
             return self.report
         try:
             full = self.settings.full
@@ -164,6 +163,16 @@ class _SiteCrawl:
         finally:
             self.store.release_site(self.site_id, self.worker)
         return self.report
+
+    def _claim(self) -> bool:
+        """Lease the site; a lease left by a killed crawl on this host is taken over at once."""
+        if self.store.claim_site(self.site_id, self.worker, LEASE_SECONDS):
+            return True
+        holder = self.store.lease_holder(self.site_id)
+        if holder is None or not _dead_local_worker(holder):
+            return False
+        LOGGER.info("taking over the lease of %s, which is no longer running", holder)
+        return self.store.claim_site(self.site_id, self.worker, LEASE_SECONDS, replacing=holder)
 
     def _run_chain(self, state: CrawlState, run_id: int) -> None:
         report = self.report
@@ -242,6 +251,20 @@ def _batched(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
     iterator = iter(records)
     while batch := list(islice(iterator, size)):
         yield batch
+
+
+def _dead_local_worker(holder: str) -> bool:
+    """True when `holder` ("host:pid") names a process of this host that no longer runs."""
+    host, _, pid = holder.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # alive, another user's
+    return False
 
 
 def _is_ping(record: Record) -> bool:

@@ -70,7 +70,3 @@ class ApiClosedError(DiscoveryError):
         super().__init__(message)
         self.status = status
         self.code = code
-
-
-class ArchiveError(WparchiveError):
-    """The archive database could not be opened, migrated or written."""

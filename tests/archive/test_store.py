@@ -315,6 +315,22 @@ def test_claim_site_lease(store: ArchiveStore, site_run: tuple[int, int], clock:
     assert store.claim_site(site_id, "w1", 60)
 
 
+def test_a_dead_holders_lease_is_taken_over_only_by_name(
+    store: ArchiveStore, site_run: tuple[int, int], clock: Clock
+) -> None:
+    site_id, _ = site_run
+    assert store.lease_holder(site_id) is None
+    assert store.claim_site(site_id, "host:111", 600)
+    assert store.lease_holder(site_id) == "host:111"
+    # Naming the wrong holder takes nothing; naming the holder takes its lease at once.
+    assert not store.claim_site(site_id, "host:222", 600, replacing="host:333")
+    assert store.claim_site(site_id, "host:222", 600, replacing="host:111")
+    assert store.lease_holder(site_id) == "host:222"
+    assert not store.claim_site(site_id, "host:111", 600)
+    clock.advance(seconds=601)
+    assert store.lease_holder(site_id) is None  # expired
+
+
 def test_site_summaries(store: ArchiveStore, site_run: tuple[int, int]) -> None:
     site_id, run_id = site_run
     page = her_post(wp_id=2, type="page", title="About", url=f"{SITE_URL}/about/", terms=())

@@ -181,7 +181,8 @@ def test_a_killed_crawl_leaves_a_consistent_archive(
     posts, comments = export_rows(db, tmp_path / "after-kill")
     assert {p["id"]: p for p in posts} == crawled["posts"]
     assert {c["id"]: c for c in comments} == crawled["comments"]
-    # The next crawl completes the job: same archive as an uninterrupted crawl.
-    run_cli(*crawl_args(wp_rest.url, db))
+    # The next crawl takes over the dead crawl's lease at once and completes the job.
+    output = run_cli(*crawl_args(wp_rest.url, db))
+    assert ": ok |" in output, output
     posts, comments = export_rows(db, tmp_path / "resumed")
     assert {c["id"] for c in comments} == set(crawled["comments"])
