@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
+from typing import TYPE_CHECKING
 
 from archive.records import CommentRecord, CrawlState, ProblemRecord, Record
 from archive.store import ArchiveStore
@@ -23,10 +24,10 @@ from scraper.errors import (
 )
 from scraper.http import HttpClient
 from scraper.sources import Discovery, Source
-from scraper.sources.feeds import FeedSource
-from scraper.sources.html import HtmlSource
 from scraper.sources.rest import RestSource
-from scraper.sources.wpcom import WpcomSource
+
+if TYPE_CHECKING:
+    from scraper.sources.html import HtmlSource
 
 LOGGER = logging.getLogger(__name__)
 
@@ -41,11 +42,33 @@ FALLBACK_ERRORS = (DiscoveryError, FetchError)
 STOP_ERRORS = (BlockedError, RateLimitedError)
 
 SourceFactory = Callable[[HttpClient, Discovery, int], Source]
+
+
+# The fallback sources are imported when the chain reaches them: a REST crawl (the common case,
+# and every hourly run) does not pay for loading the HTML and feed parsers.
+def _wpcom_source(client: HttpClient, found: Discovery, workers: int) -> Source:
+    from scraper.sources.wpcom import WpcomSource
+
+    return WpcomSource.from_discovery(client, found, workers)
+
+
+def _feed_source(client: HttpClient, found: Discovery, workers: int) -> Source:
+    from scraper.sources.feeds import FeedSource
+
+    return FeedSource(client, found, workers)
+
+
+def _html_source(client: HttpClient, found: Discovery, workers: int) -> HtmlSource:
+    from scraper.sources.html import HtmlSource
+
+    return HtmlSource(client, found, workers=workers)
+
+
 SOURCE_FACTORIES: dict[str, SourceFactory] = {
-    "rest": lambda client, found, workers: RestSource(client, found, workers),
-    "wpcom": lambda client, found, workers: WpcomSource.from_discovery(client, found, workers),
-    "feed": lambda client, found, workers: FeedSource(client, found, workers),
-    "html": lambda client, found, workers: HtmlSource(client, found, workers=workers),
+    "rest": RestSource,
+    "wpcom": _wpcom_source,
+    "feed": _feed_source,
+    "html": _html_source,
 }
 AUTO_CHAIN = ("rest", "wpcom", "feed", "html")
 PING_TYPES = frozenset({"pingback", "trackback", "pings"})
@@ -226,6 +249,8 @@ class _SiteCrawl:
 
     def _sitemap_pages(self) -> HtmlSource:
         """Feeds list posts but never pages: a full crawl reads those from the site's sitemap."""
+        from scraper.sources.html import HtmlSource
+
         return HtmlSource(self.client, self.discovery, workers=self.concurrency, pages_only=True)
 
     def _save_stream(self, records: Iterable[Record], run_id: int) -> bool:

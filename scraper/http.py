@@ -87,6 +87,8 @@ class HttpClient:
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self._lock = threading.Lock()
+        # However many thread pools a source runs, at most `concurrency` requests are in flight.
+        self._in_flight = threading.BoundedSemaphore(max(1, self.settings.concurrency))
         self._throttles: dict[str, _HostThrottle] = {}
         self._robots: dict[str, urllib.robotparser.RobotFileParser | None] = {}
         self.requests_made = 0
@@ -158,7 +160,8 @@ class HttpClient:
         timeout = (self.settings.connect_timeout, self.settings.read_timeout)
         with self._lock:
             self.requests_made += 1
-        return self.session.request(method, url, params=params, timeout=timeout)
+        with self._in_flight:  # requests reads the whole body inside request(): the slot covers it
+            return self.session.request(method, url, params=params, timeout=timeout)
 
     def _throttle(self, url: str) -> _HostThrottle:
         host = urlsplit(url).netloc.lower()

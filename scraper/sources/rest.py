@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -64,37 +65,60 @@ class RestSource:
 
     def fetch_records(self, state: CrawlState) -> Iterator[Record]:
         """Yield authors, terms, posts and pages, then comments (only what changed, given a state)."""
+        posts_since = _since(state.posts_modified_after, "modified_after")
+        plan = {
+            "wp/v2/users": {},
+            "wp/v2/categories": {},
+            "wp/v2/tags": {},
+            "wp/v2/posts": posts_since,
+            "wp/v2/pages": posts_since,
+            "wp/v2/comments": _since(state.comments_after, "after"),
+        }
+        # Every collection's first page at once: each is a round trip the others need not wait
+        # for (the client still holds requests in flight to `concurrency`).
+        with ThreadPoolExecutor(self.concurrency, thread_name_prefix="first-page") as pool:
+            firsts = {
+                route: pool.submit(self._fetch_page, *self._query(route, params), 1)
+                for route, params in plan.items()
+            }
+            yield from self._fetch_all(plan, firsts)
+
+    def _fetch_all(
+        self, plan: dict[str, dict[str, str]], firsts: dict[str, Future[Page]]
+    ) -> Iterator[Record]:
         authors: dict[int, str] = {}
-        for item in self.fetch_collection("wp/v2/users"):
+        for item in self.fetch_collection("wp/v2/users", first=firsts["wp/v2/users"]):
             record = item if isinstance(item, ProblemRecord) else parse_rest_author(item)
             if not isinstance(record, ProblemRecord):
                 authors[record.wp_id] = record.name
             yield record
         for route, taxonomy in (("wp/v2/categories", "category"), ("wp/v2/tags", "post_tag")):
-            for item in self.fetch_collection(route):
+            for item in self.fetch_collection(route, first=firsts[route]):
                 yield item if isinstance(item, ProblemRecord) else parse_rest_term(item, taxonomy)
-        posts_since = _since(state.posts_modified_after, "modified_after")
         for route in ("wp/v2/posts", "wp/v2/pages"):
-            for item in self.fetch_collection(route, posts_since):
-                yield (
-                    item
-                    if isinstance(item, ProblemRecord)
-                    else parse_rest_post(item, authors, self.timezone)
-                )
-        comments_since = _since(state.comments_after, "after")
-        for item in self.fetch_collection("wp/v2/comments", comments_since):
+            for item in self.fetch_collection(route, plan[route], firsts[route]):
+                if isinstance(item, ProblemRecord):
+                    yield item
+                else:
+                    yield parse_rest_post(item, authors, self.timezone)
+        comments = "wp/v2/comments"
+        for item in self.fetch_collection(comments, plan[comments], firsts[comments]):
             yield (
                 item if isinstance(item, ProblemRecord) else parse_rest_comment(item, self.timezone)
             )
 
     def fetch_collection(
-        self, route: str, params: Mapping[str, str] | None = None
+        self,
+        route: str,
+        params: Mapping[str, str] | None = None,
+        first: Future[Page] | None = None,
     ) -> Iterator[Any | ProblemRecord]:
-        """Yield every item of a collection once, in id order; failed pages become ProblemRecords."""
-        url = rest_route_url(self.root, route)
-        query = {"per_page": PER_PAGE, "orderby": "id", "order": "asc", **(params or {})}
+        """Yield every item of a collection once, in id order; failed pages become ProblemRecords.
+
+        `first`, when given, is the first page already being fetched."""
+        url, query = self._query(route, params)
         try:
-            first = self._fetch_page(url, query, 1)
+            first_page = first.result() if first is not None else self._fetch_page(url, query, 1)
         except HttpStatusError as exc:
             if route in OPTIONAL_ROUTES and exc.status in (400, 401, 403, 404):
                 yield ProblemRecord("http", f"{route} refused: {exc}", exc.url)
@@ -104,6 +128,18 @@ class RestSource:
                     f"REST: {exc.status} {exc.code or 'forbidden'}", exc.status, exc.code
                 ) from exc
             raise
+        yield from self._pages_after(route, url, query, first_page)
+
+    def _query(
+        self, route: str, params: Mapping[str, str] | None = None
+    ) -> tuple[str, dict[str, Any]]:
+        query = {"per_page": PER_PAGE, "orderby": "id", "order": "asc", **(params or {})}
+        return rest_route_url(self.root, route), query
+
+    def _pages_after(
+        self, route: str, url: str, query: Mapping[str, Any], first: Page
+    ) -> Iterator[Any | ProblemRecord]:
+        """The first page's items, then the other pages fetched concurrently, in order."""
         seen: set[int] = set()
         yield from _unseen(first.items, seen)
         if not first.counted:
