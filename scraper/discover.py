@@ -101,24 +101,32 @@ def _probe_rest(client: HttpClient, candidates: list[str]) -> tuple[str | None, 
         try:
             index, _ = client.get_json(root)
         except HttpStatusError as exc:
-            problems.append(f"{exc.status} {exc.code or 'error'}")
+            # A WordPress error code says it all; a bare status needs the URL that gave it.
+            problems.append(
+                f"{exc.status} {exc.code}" if exc.code else f"{_path_of(root)} {exc.status}"
+            )
             if exc.code and exc.code.startswith("rest_"):
                 break  # the API itself refused: every other root would refuse the same way
             continue
         except NotJsonError:
-            problems.append(f"{root} is not JSON")
+            problems.append(f"{_path_of(root)} is not JSON")
             continue
         except FetchError as exc:
             problems.append(str(exc))
             continue
         if not isinstance(index, dict):
-            problems.append(f"{root} is not an API index")
+            problems.append(f"{_path_of(root)} is not an API index")
             continue
         if "wp/v2" not in (index.get("namespaces") or []):
             problems.append("wp/v2 not offered")
             continue
         return root, index, ""
     return None, None, "REST: " + "; ".join(dict.fromkeys(problems) or ["no API root found"])
+
+
+def _path_of(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def _site_record(home: str, index: dict | None, html: str | None, root: str | None) -> SiteRecord:  # type: ignore[type-arg]

@@ -11,13 +11,27 @@ WparchiveError
 ├── DiscoveryError         not a WordPress site, or no usable source
 │   └── ApiClosedError     the REST API answered but refuses anonymous readers
 └── ArchiveError           the database could not be opened or written
+
+The root and ArchiveError live in archive.errors (the lower layer); the rest is here.
 """
 
 from __future__ import annotations
 
+from archive.errors import ArchiveError, WparchiveError
 
-class WparchiveError(Exception):
-    """Base of every error wparchive raises on purpose."""
+__all__ = [
+    "ApiClosedError",
+    "ArchiveError",
+    "BlockedError",
+    "ConfigError",
+    "DiscoveryError",
+    "FetchError",
+    "HttpStatusError",
+    "NotJsonError",
+    "RateLimitedError",
+    "RobotsDisallowedError",
+    "WparchiveError",
+]
 
 
 class ConfigError(WparchiveError):

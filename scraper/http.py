@@ -6,6 +6,7 @@ import email.utils
 import json
 import logging
 import random
+import re
 import threading
 import time
 import urllib.robotparser
@@ -273,6 +274,15 @@ def _raise_if_challenge(response: requests.Response) -> None:
         )
 
 
+_ERRNO_TEXT = re.compile(r"\[Errno -?\d+\] ([^'\")\]]+)")
+
+
 def _short(exc: BaseException) -> str:
+    """The cause a person can act on ("Connection refused", "timed out"), not urllib3's repr."""
+    if isinstance(exc, requests.Timeout):
+        return "timed out"
+    match = _ERRNO_TEXT.search(str(exc))
+    if match:
+        return match.group(1).strip()
     text = str(exc)
     return text if len(text) <= 160 else text[:157] + "..."
