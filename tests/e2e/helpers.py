@@ -14,8 +14,6 @@ from typer.testing import CliRunner
 
 from scraper.cli import app
 
-SEED_FILE = Path(__file__).resolve().parents[1] / "fixtures" / "seed" / "her-review.txt"
-
 
 def run_cli(*args: str) -> str:
     """Run `wparchive ARGS` in-process; fail the test with its output unless it exits 0."""
@@ -75,11 +73,6 @@ def truth_depths(comments: list[dict[str, Any]]) -> dict[int, tuple[int | None, 
         else:
             out[cid] = (depth, node)
     return out
-
-
-def seed_paragraphs() -> list[str]:
-    """The example review as lines: 10/10, seven body paragraphs, the comment's four, two replies."""
-    return [line for line in SEED_FILE.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def minimal_requests(truth: dict[str, Any]) -> int:

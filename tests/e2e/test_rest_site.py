@@ -16,10 +16,10 @@ from tests.e2e.helpers import (
     iso_z,
     minimal_requests,
     run_cli,
-    seed_paragraphs,
     spawn_crawl,
     truth_depths,
 )
+from tests.recorded import seed_lines
 
 pytestmark = pytest.mark.wordpress
 
@@ -108,7 +108,7 @@ def test_seeded_ratings_are_exact_and_decoys_have_none(crawled: dict[str, Any]) 
 
 
 def test_the_seed_review_has_its_exact_shape(crawled: dict[str, Any]) -> None:
-    lines = seed_paragraphs()
+    lines = seed_lines()
     body, reader, replies = lines[:8], lines[8:12], lines[12:]
     (post,) = [p for p in crawled["posts"].values() if p["title"] == "Her"]
     assert post["content_text"] == "\n\n".join(body)

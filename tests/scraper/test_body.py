@@ -50,7 +50,6 @@ def test_seed_comment_text_and_link() -> None:
     ) in body.html
 
 
-@pytest.mark.skipif(not RECORDED_REST.is_dir(), reason="no recorded REST answers")
 def test_recorded_rest_seed_post_and_comments_give_the_seed_text() -> None:
     post = json.loads((RECORDED_REST / "post-her.json").read_text(encoding="utf-8"))["body"]
     body = parse_body(post["content"]["rendered"], post["link"])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from scraper.parse.comments import (
     parse_wp_date_text,
     strip_comment_page,
 )
+from tests.recorded import RECORDED, load_manifest, seed_lines
 
 HTML = Path(__file__).resolve().parents[1] / "fixtures" / "html"
 
@@ -226,15 +226,8 @@ def test_comment_page_urls(url: str, number: int | None, post: str) -> None:
 
 # ---- pages recorded from the real WordPress harness (tests/fixtures/recorded) ---------------------
 
-RECORDED = Path(__file__).resolve().parents[1] / "fixtures" / "recorded"
-MANIFEST = json.loads((RECORDED / "manifest.json").read_text(encoding="utf-8"))
-SEED = [
-    line
-    for line in (Path(__file__).resolve().parents[1] / "fixtures" / "seed" / "her-review.txt")
-    .read_text(encoding="utf-8")
-    .splitlines()
-    if line.strip()
-]
+MANIFEST = load_manifest()
+SEED = seed_lines()
 
 
 def recorded(name: str) -> tuple[CommentPage, dict[int, dict[str, Any]]]:

@@ -29,7 +29,6 @@ MANIFEST: dict[str, Any] = (
     if (RECORDED / "manifest.json").exists()
     else {}
 )
-pytestmark = pytest.mark.skipif(not MANIFEST, reason="no recorded fixtures")
 
 
 def recorded(name: str) -> tuple[bytes, str]:

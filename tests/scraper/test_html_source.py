@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -22,6 +21,7 @@ from scraper.http import HttpClient, HttpSettings
 from scraper.parse.listing import parse_listing
 from scraper.sources import Discovery
 from scraper.sources.html import HtmlSource, fetch_post_page
+from tests.recorded import RECORDED, load_manifest
 
 HTML = Path(__file__).resolve().parents[1] / "fixtures" / "html"
 HOME = "http://blog.test"
@@ -332,8 +332,7 @@ def test_a_blocked_site_stops_the_source() -> None:
 
 # ---- pages recorded from the real WordPress harness (tests/fixtures/recorded) ---------------------
 
-RECORDED = Path(__file__).resolve().parents[1] / "fixtures" / "recorded"
-MANIFEST = json.loads((RECORDED / "manifest.json").read_text(encoding="utf-8"))
+MANIFEST = load_manifest()
 HEAVY = {c["id"]: c for c in MANIFEST["posts"]["heavy"]["comments"]}
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ import pytest
 
 from archive.records import TermRef
 from scraper.parse.page import ParsedPost, parse_post_page
+from tests.recorded import RECORDED, load_manifest, seed_lines
 
 HTML = Path(__file__).resolve().parents[1] / "fixtures" / "html"
 
@@ -180,15 +180,8 @@ def test_truncated_page_keeps_the_post() -> None:
 
 # ---- pages recorded from the real WordPress harness (tests/fixtures/recorded) ---------------------
 
-RECORDED = Path(__file__).resolve().parents[1] / "fixtures" / "recorded"
-MANIFEST = json.loads((RECORDED / "manifest.json").read_text(encoding="utf-8"))
-SEED = [
-    line
-    for line in (Path(__file__).resolve().parents[1] / "fixtures" / "seed" / "her-review.txt")
-    .read_text(encoding="utf-8")
-    .splitlines()
-    if line.strip()
-]
+MANIFEST = load_manifest()
+SEED = seed_lines()
 
 
 def recorded(name: str) -> tuple[ParsedPost, dict[str, Any], str]:

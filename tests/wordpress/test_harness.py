@@ -11,10 +11,11 @@ from typing import Any
 import pytest
 import requests
 
+from tests.recorded import SEED_FILE
 from tests.wordpress.harness import HarnessUnavailable, WordPressSite
 from tests.wordpress.pool import SitePool
 
-SEED_TEXT = Path("/work/shared/seed/her-review.txt")
+SEED_TEXT = SEED_FILE
 API_LINK = 'rel="https://api.w.org/"'
 
 
@@ -44,8 +45,6 @@ def test_seed_post_body_is_the_review_with_rating_first(rest_truth: dict[str, An
 
 
 def test_seed_post_text_is_the_shared_seed_file(rest_truth: dict[str, Any]) -> None:
-    if not SEED_TEXT.exists():
-        pytest.skip(f"{SEED_TEXT} not on this machine")
     lines = SEED_TEXT.read_text().strip().split("\n")
     truth = rest_truth
     her = _post(truth, "Her")
