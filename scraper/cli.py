@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from archive.store import ArchiveStore
 
 from archive.db import open_archive
 from archive.export import export_dataset
+from archive.store import ArchiveStore
 from scraper.config import Config, load_config, override
 from scraper.console import Console, error_exit
 from scraper.crawl import crawl_site
