@@ -17,6 +17,17 @@ from rich.table import Table
 from archive.records import ProblemRecord, Record
 from scraper.errors import WparchiveError
 
+TERMINAL_COLUMNS = (
+    "url",
+    "posts",
+    "pages",
+    "comments",
+    "last_status",
+    "last_source",
+    "last_finished_at",
+    "last_problems",
+)
+
 
 class Console:
     """Progress bars and tables on stderr/stdout when they are terminals; plain lines otherwise."""
@@ -65,9 +76,12 @@ class Console:
             for line in values:
                 typer.echo("\t".join(line))
             return
-        table = Table(*columns)
-        for line in values:
-            table.add_row(*line)
+        # A terminal gets what a person checks; scripts get every field above.
+        shown = [c for c in TERMINAL_COLUMNS if c in columns]
+        table = Table(*(c.removeprefix("last_") for c in shown))
+        table.columns[0].no_wrap = True
+        for row in rows:
+            table.add_row(*(_short_cell(getattr(row, c)) for c in shown))
         self.out.print(table)
 
 
@@ -82,6 +96,12 @@ def error_exit() -> Iterator[None]:
     except KeyboardInterrupt:
         typer.echo("interrupted: what was archived so far is kept", err=True)
         raise typer.Exit(130) from None
+
+
+def _short_cell(value: Any) -> str:
+    if hasattr(value, "strftime"):
+        return str(value.strftime("%Y-%m-%d %H:%M"))
+    return _cell(value)
 
 
 def _cell(value: Any) -> str:
