@@ -66,9 +66,16 @@ def crawl(
         sites = list(urls or cfg.sites)
         if not sites:
             raise typer.BadParameter("give a site URL, or list sites in the config file")
-        console = Console()
-        store, client = ArchiveStore(open_archive(cfg.database)), HttpClient(cfg.http)
-        failures = 0
+        if _crawl_all(sites, cfg, Console()):
+            raise typer.Exit(1)
+
+
+def _crawl_all(sites: list[str], cfg: Config, console: Console) -> int:
+    """Crawl each site in turn, one summary line each; return how many failed. One site's
+    failure does not stop the others (a cron job's list goes on)."""
+    store, client = ArchiveStore(open_archive(cfg.database)), HttpClient(cfg.http)
+    failures = 0
+    try:
         for url in sites:
             with console.progress(url) as hook:
                 try:
@@ -79,9 +86,9 @@ def crawl(
                     continue
             failures += report.status == "failed"
             console.done(report.summary_line())
+    finally:
         client.close()
-        if failures:
-            raise typer.Exit(1)
+    return failures
 
 
 @app.command()
