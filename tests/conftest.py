@@ -8,17 +8,22 @@ under CI=true they fail instead, so a broken harness can never pass silently.
 from __future__ import annotations
 
 import os
+import secrets
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 # The tests/ tree is not an installed package; make `tests.wordpress` importable from any cwd.
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from archive.db import normalize_database_url  # noqa: E402
 from tests.wordpress.harness import WordPressSite  # noqa: E402
 from tests.wordpress.pool import SitePool  # noqa: E402
 
@@ -66,3 +71,42 @@ def wp_closed_classic(wp_pool: SitePool) -> WordPressSite:
 def wp_closed_block(wp_pool: SitePool) -> WordPressSite:
     """REST closed (401), pretty permalinks, twentytwentythree, 10 a page newest first, excerpt feeds."""
     return wp_pool.get(("closed-block",))["closed-block"]
+
+
+DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[Callable[[], str]]:
+    """A factory of throwaway PostgreSQL databases `wparchive_test_<random>`, dropped at the end.
+
+    The server comes from WPARCHIVE_TEST_PG_URL (an admin URL). When it cannot be reached the
+    tests that ask for a database skip with the reason, except under CI=true, where they fail:
+    CI must never pass without them.
+    """
+    admin_url = make_url(
+        normalize_database_url(os.environ.get("WPARCHIVE_TEST_PG_URL", DEFAULT_PG_URL))
+    )
+    admin = create_engine(
+        admin_url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5}
+    )
+    made: list[str] = []
+
+    def create() -> str:
+        name = f"wparchive_test_{secrets.token_hex(4)}"
+        try:
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+        except OperationalError as exc:
+            reason = f"PostgreSQL at {admin_url.render_as_string()} unreachable: {exc.orig}"
+            if os.environ.get("CI") == "true":
+                pytest.fail(reason.strip())
+            pytest.skip(reason.strip())
+        made.append(name)
+        return admin_url.set(database=name).render_as_string(hide_password=False)
+
+    yield create
+    with admin.connect() as conn:
+        for name in made:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()

@@ -1,53 +1,27 @@
 """Archive test engines: a SQLite file per test, and a fresh PostgreSQL database per session.
 
-PostgreSQL comes from WPARCHIVE_TEST_PG_URL (an admin URL; default the local `test` database).
-When it cannot be reached the PostgreSQL tests are skipped with the reason, except under CI=true,
-where they fail: CI must never pass without them.
+PostgreSQL databases come from the `postgres_database` factory in tests/conftest.py.
 """
 
 from __future__ import annotations
 
 import os
-import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine, text
 
-from archive.db import normalize_database_url, open_archive
+from archive.db import open_archive
 from archive.models import Base, Meta
 from archive.store import ArchiveStore
 from tests.archive.samples import SITE
 
-DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
 
 @pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A throwaway database `wparchive_test_<random>`, dropped when the session ends."""
-    admin_url = make_url(
-        normalize_database_url(os.environ.get("WPARCHIVE_TEST_PG_URL", DEFAULT_PG_URL))
-    )
-    admin = create_engine(
-        admin_url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5}
-    )
-    name = f"wparchive_test_{secrets.token_hex(4)}"
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except OperationalError as exc:
-        admin.dispose()
-        reason = f"PostgreSQL at {admin_url.render_as_string()} unreachable: {exc.orig}".strip()
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    yield admin_url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+def postgres_url(postgres_database: Callable[[], str]) -> str:
+    """The session's throwaway PostgreSQL database for the store tests."""
+    return postgres_database()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
