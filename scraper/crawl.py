@@ -129,8 +129,9 @@ def crawl_site(
     progress: ProgressHook | None = None,
 ) -> CrawlReport:
     """Archive one site. Raises WparchiveError when the site cannot be read at all."""
+    requests_before = client.requests_made  # discovery's requests count too
     discovery = discover_site(client, url)
-    crawl = _SiteCrawl(client, store, settings, concurrency, progress, discovery)
+    crawl = _SiteCrawl(client, store, settings, concurrency, progress, discovery, requests_before)
     return crawl.run()
 
 
@@ -160,12 +161,13 @@ class _SiteCrawl:
         concurrency: int,
         progress: ProgressHook | None,
         discovery: Discovery,
+        requests_before: int,
     ) -> None:
         self.client, self.store, self.settings = client, store, settings
         self.concurrency, self.progress, self.discovery = concurrency, progress, discovery
         self.report = CrawlReport(site_url=discovery.home)
         self.worker = f"{socket.gethostname()}:{os.getpid()}"
-        self.requests_before = client.requests_made
+        self.requests_before = requests_before
         self.site_id = store.ensure_site(discovery.site)
 
     def run(self) -> CrawlReport:

@@ -170,3 +170,20 @@ def test_json_ld_ratings_are_found_in_the_page_head(closed: dict[str, Any]) -> N
             )
             checked += 1
     assert checked >= 15
+
+
+def test_forced_html_source_reads_the_site_from_its_sitemap(
+    wp_closed_block: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    crawled = crawl_and_export(
+        wp_closed_block, tmp_path_factory.mktemp("html-only"), "--source", "html"
+    )
+    truth = crawled["truth"]
+    assert "via html (full)" in crawled["output"]
+    assert set(crawled["posts"]) == {p["id"] for p in truth["posts"]}
+    want = {c["id"]: c for c in truth["comments"]}
+    visible = set(want) - set(truth["orphan_comment_ids"])
+    assert set(crawled["comments"]) == visible
+    for wp_id, got in crawled["comments"].items():
+        assert got["source"] == "html"
+        assert got["parent_id"] == (want[wp_id]["parent"] or None) or got["parent_inferred"]
