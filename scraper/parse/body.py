@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urldefrag
 
 import nh3
 from lxml import etree
@@ -92,7 +93,9 @@ def sanitize_html(html: str, base_url: str = "") -> str:
     """
     if not html:
         return ""
-    return str(_cleaner(base_url).clean(html))
+    # A fragment never changes how relative URLs resolve; without it, the comments of one post
+    # (each linked as POST#comment-N) share one Cleaner.
+    return str(_cleaner(urldefrag(base_url)[0]).clean(html))
 
 
 # Building a Cleaner costs more than cleaning a comment with it; the comments of one post share
