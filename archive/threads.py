@@ -9,10 +9,10 @@ Members of a parent cycle (bad data) are orphans too, so walking up parent_id al
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Container, Iterable, Mapping
+from collections.abc import Collection, Container, Iterable, Iterator, Mapping
 from typing import NamedTuple
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 
 from archive.models import COMMENTS, Post
 from archive.upsert import chunked, select_by_wp_id
@@ -20,6 +20,7 @@ from archive.upsert import chunked, select_by_wp_id
 LOGGER = logging.getLogger(__name__)
 
 UPDATE_BATCH = 1000
+RETHREAD_COMMENTS = 5000  # about this many comments are re-placed together in the full pass
 
 
 class Placement(NamedTuple):
@@ -143,18 +144,50 @@ def _parents_of(rows: Iterable[StoredThread]) -> set[int]:
 def rethread_site(conn: Connection, site_id: int) -> int:
     """The full pass over a site's comments: link posts, re-place every comment, write changes.
 
-    Holds one small tuple per comment (fine for 100k) and updates only rows that differ.
+    Threads do not cross posts, so the pass goes a group of posts at a time: memory follows the
+    largest post's comments, not the site's. A parent stored under another post (WordPress's database
+    allows it) is fetched with its ancestry, as save_threads does. Only rows that differ are
+    written.
     """
     linked = link_comment_posts(conn, site_id)
-    stmt = select(COMMENTS.c.wp_id, *_THREAD_COLUMNS).where(COMMENTS.c.site_id == site_id)
-    rows = {
-        wp_id: StoredThread(*row)
-        for wp_id, *row in conn.execute(stmt.execution_options(yield_per=UPDATE_BATCH))
-    }
-    placed = place_comments((wp_id, row.parent_wp_id) for wp_id, row in rows.items())
-    changed = len(_write_changes(conn, placed, rows, rows))
-    LOGGER.info("rethread site %s: %d comments, %d changed", site_id, len(rows), changed)
+    changed = comments = 0
+    for chunk in _post_groups(conn, site_id):
+        stmt = select(COMMENTS.c.wp_id, *_THREAD_COLUMNS).where(
+            COMMENTS.c.site_id == site_id, COMMENTS.c.post_wp_id.in_(chunk)
+        )
+        targets = {wp_id: StoredThread(*row) for wp_id, *row in conn.execute(stmt)}
+        rows = dict(targets)
+        missing = _parents_of(rows.values()) - rows.keys()
+        while missing:
+            ancestors = _select_threads(conn, site_id, missing)
+            rows.update(ancestors)
+            missing = _parents_of(ancestors.values()) - rows.keys()
+        placed = place_comments((wp_id, row.parent_wp_id) for wp_id, row in rows.items())
+        changed += len(_write_changes(conn, placed, targets, rows))
+        comments += len(targets)
+    LOGGER.info("rethread site %s: %d comments, %d changed", site_id, comments, changed)
     return changed + linked
+
+
+def _post_groups(conn: Connection, site_id: int) -> Iterator[list[int]]:
+    """The site's commented posts in groups of about RETHREAD_COMMENTS comments (a post with
+    more comments than that is a group of its own)."""
+    counts = conn.execute(
+        select(COMMENTS.c.post_wp_id, func.count())
+        .where(COMMENTS.c.site_id == site_id)
+        .group_by(COMMENTS.c.post_wp_id)
+        .order_by(COMMENTS.c.post_wp_id)
+    ).all()
+    group: list[int] = []
+    size = 0
+    for post_wp_id, count in counts:
+        if group and size + count > RETHREAD_COMMENTS:
+            yield group
+            group, size = [], 0
+        group.append(post_wp_id)
+        size += count
+    if group:
+        yield group
 
 
 def _select_threads(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import math
+from array import array
+from bisect import bisect_left
 from collections.abc import Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -140,7 +142,7 @@ class RestSource:
         self, route: str, url: str, query: Mapping[str, Any], first: Page
     ) -> Iterator[Any | ProblemRecord]:
         """The first page's items, then the other pages fetched concurrently, in order."""
-        seen: set[int] = set()
+        seen = SeenIds()
         yield from _unseen(first.items, seen)
         if not first.counted:
             yield from self._walk_uncounted(url, query, first, seen)
@@ -159,7 +161,7 @@ class RestSource:
                 yield from _unseen(self._fetch_page(url, query, number).items, seen)
 
     def _walk_uncounted(
-        self, url: str, query: Mapping[str, Any], page: Page, seen: set[int]
+        self, url: str, query: Mapping[str, Any], page: Page, seen: SeenIds
     ) -> Iterator[Any]:
         """Some proxies strip X-WP-* headers: fetch pages one by one until a short or empty one."""
         while len(page.items) >= PER_PAGE:
@@ -188,13 +190,32 @@ class RestSource:
         return Page(number, data, total, pages)
 
 
-def _unseen(items: list[Any], seen: set[int]) -> Iterator[Any]:
+class SeenIds:
+    """Ids a collection has yielded. Collections are read in ascending id order, so this is a
+    sorted array of 8-byte ints with an O(1) common case: a million comments cost 8 MB, not the
+    70 MB a set of Python ints would."""
+
+    def __init__(self) -> None:
+        self._ids = array("q")
+
+    def add(self, wp_id: int) -> bool:
+        """Record `wp_id`; False when it was already there."""
+        ids = self._ids
+        if not ids or wp_id > ids[-1]:
+            ids.append(wp_id)
+            return True
+        at = bisect_left(ids, wp_id)  # only when a page repeats or a collection is re-read
+        if at < len(ids) and ids[at] == wp_id:
+            return False
+        ids.insert(at, wp_id)
+        return True
+
+
+def _unseen(items: list[Any], seen: SeenIds) -> Iterator[Any]:
     for item in items:
         wp_id = item.get("id") if isinstance(item, dict) else None
-        if isinstance(wp_id, int):
-            if wp_id in seen:
-                continue
-            seen.add(wp_id)
+        if isinstance(wp_id, int) and not seen.add(wp_id):
+            continue
         yield item
 
 

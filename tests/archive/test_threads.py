@@ -148,3 +148,22 @@ def test_rethread_repairs_only_wrong_rows(
     assert store.rethread(site_id) == 2
     assert stored(engine) == expected
     assert store.rethread(site_id) == 0
+
+
+def test_rethread_goes_post_by_post_and_follows_a_parent_under_another_post(
+    store: ArchiveStore, engine: Engine, site_run: tuple[int, int]
+) -> None:
+    site_id, run_id = site_run
+    # 450 posts (more than one chunk of the full pass), a short thread on each; comment 9001 sits
+    # under post 7 but answers a reply on post 1 (WordPress's database allows it).
+    records = [
+        comment(n, None if n % 3 == 1 else n - 1, post=1 + (n - 1) // 3) for n in range(1, 1351)
+    ]
+    records.append(comment(9001, 2, post=7))
+    store.save_records(site_id, run_id, records)
+    expected = stored(engine)
+    assert expected[9001] == (2, 3, 1, False)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE comments SET depth = NULL, root_wp_id = NULL, is_orphan = true"))
+    assert store.rethread(site_id) == len(records)
+    assert stored(engine) == expected

@@ -16,7 +16,7 @@ from scraper.discover import discover_site, normalize_home, rest_route_url
 from scraper.errors import ApiClosedError, DiscoveryError
 from scraper.http import HttpClient, HttpSettings
 from scraper.sources import Discovery
-from scraper.sources.rest import RestSource
+from scraper.sources.rest import RestSource, SeenIds
 
 HOME = "http://blog.test"
 ROOT = f"{HOME}/wp-json/"
@@ -288,3 +288,18 @@ def test_normalize_home() -> None:
     assert normalize_home("http://x.test/blog/#top") == "http://x.test/blog"
     with pytest.raises(DiscoveryError):
         normalize_home("ftp://x.test/")
+
+
+def test_seen_ids_keep_every_id_once_in_any_order() -> None:
+    seen = SeenIds()
+    assert [seen.add(i) for i in (1, 2, 5, 9)] == [True] * 4
+    # A re-read pass brings repeats and the ids a shifted page had skipped, out of order.
+    assert [seen.add(i) for i in (1, 3, 5, 4, 9, 10, 3)] == [
+        False,
+        True,
+        False,
+        True,
+        False,
+        True,
+        False,
+    ]
