@@ -239,7 +239,7 @@ class _SiteCrawl:
                 if report.saved > saved_before:
                     report.source, report.error = name, f"stopped: {exc}"
                     return "partial"
-                label = SOURCE_LABELS[name] if name != "rest" else "REST"
+                label = SOURCE_LABELS[name]
                 report.chain.append(str(exc) if str(exc).startswith(label) else f"{label}: {exc}")
                 continue
             report.source = name
