@@ -116,12 +116,7 @@ def save_threads(conn: Connection, site_id: int, wp_ids: Iterable[int]) -> int:
     the rows that changed, so an out-of-order crawl converges without waiting for `rethread_site`.
     Returns the rows changed.
     """
-    rows = _select_threads(conn, site_id, wp_ids)
-    missing = _parents_of(rows.values()) - rows.keys()
-    while missing:
-        ancestors = _select_threads(conn, site_id, missing)
-        rows.update(ancestors)
-        missing = _parents_of(ancestors.values()) - rows.keys()
+    rows = _with_ancestry(conn, site_id, _select_threads(conn, site_id, wp_ids))
     placed = place_comments((wp_id, row.parent_wp_id) for wp_id, row in rows.items())
     changed = _write_changes(conn, placed, rows, rows)
     total = len(changed)
@@ -135,6 +130,18 @@ def save_threads(conn: Connection, site_id: int, wp_ids: Iterable[int]) -> int:
         changed = _write_changes(conn, placed, children, rows)
         total += len(changed)
     return total
+
+
+def _with_ancestry(
+    conn: Connection, site_id: int, rows: dict[int, StoredThread]
+) -> dict[int, StoredThread]:
+    """`rows` plus every stored ancestor they reach (a few short queries, one per level)."""
+    missing = _parents_of(rows.values()) - rows.keys()
+    while missing:
+        ancestors = _select_threads(conn, site_id, missing)
+        rows.update(ancestors)
+        missing = _parents_of(ancestors.values()) - rows.keys()
+    return rows
 
 
 def _parents_of(rows: Iterable[StoredThread]) -> set[int]:
@@ -156,12 +163,7 @@ def rethread_site(conn: Connection, site_id: int) -> int:
             COMMENTS.c.site_id == site_id, COMMENTS.c.post_wp_id.in_(chunk)
         )
         targets = {wp_id: StoredThread(*row) for wp_id, *row in conn.execute(stmt)}
-        rows = dict(targets)
-        missing = _parents_of(rows.values()) - rows.keys()
-        while missing:
-            ancestors = _select_threads(conn, site_id, missing)
-            rows.update(ancestors)
-            missing = _parents_of(ancestors.values()) - rows.keys()
+        rows = _with_ancestry(conn, site_id, dict(targets))
         placed = place_comments((wp_id, row.parent_wp_id) for wp_id, row in rows.items())
         changed += len(_write_changes(conn, placed, targets, rows))
         comments += len(targets)
