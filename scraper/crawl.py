@@ -16,10 +16,9 @@ from archive.store import ArchiveStore
 from scraper.config import CrawlSettings
 from scraper.discover import discover_site
 from scraper.errors import (
-    BlockedError,
+    SITE_REFUSALS,
     DiscoveryError,
     FetchError,
-    RateLimitedError,
     WparchiveError,
 )
 from scraper.http import HttpClient
@@ -36,10 +35,8 @@ LOGGER = logging.getLogger(__name__)
 LEASE_SECONDS = 600.0
 # Problems that mean data is missing from this run, so its high-water marks must not advance.
 GAP_KINDS = frozenset({"gap"})
-# A source that fails with these before yielding anything hands over to the next source in the chain...
+# A source that fails with these before yielding anything hands over to the next in the chain.
 FALLBACK_ERRORS = (DiscoveryError, FetchError)
-# ...except these, which say the whole site refuses us: another source would only be refused again.
-STOP_ERRORS = (BlockedError, RateLimitedError)
 
 SourceFactory = Callable[[HttpClient, Discovery, int], Source]
 
@@ -233,7 +230,7 @@ class _SiteCrawl:
                 gaps = self._save_stream(source.fetch_records(state), run_id)
                 if name == "feed" and self.report.mode == "full":
                     gaps |= self._save_stream(self._sitemap_pages().fetch_records(state), run_id)
-            except STOP_ERRORS:
+            except SITE_REFUSALS:  # another source would only be refused again
                 raise
             except FALLBACK_ERRORS as exc:
                 if report.saved > saved_before:

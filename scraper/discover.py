@@ -5,6 +5,7 @@ from __future__ import annotations
 import html as html_lib
 import logging
 import re
+from typing import NamedTuple
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import lxml.html
@@ -19,6 +20,8 @@ from scraper.sources.wpcom import detect_wpcom
 LOGGER = logging.getLogger(__name__)
 
 API_REL = "https://api.w.org/"
+# Feed link types in the order a crawler should prefer them.
+FEED_LINK_TYPES = ("application/rss+xml", "application/atom+xml")
 _LINK_HEADER_API = re.compile(r'<([^>]+)>\s*;\s*rel="?https://api\.w\.org/"?', re.I)
 # Traces every WordPress front end leaves, for telling "not WordPress" from "WordPress, API closed".
 _WORDPRESS_MARKERS = (
@@ -28,6 +31,14 @@ _WORDPRESS_MARKERS = (
     "wp-block-",
     "wp-emoji",
 )
+
+
+class HeadLink(NamedTuple):
+    """A `<link>` element: its rel tokens (lower case), type (lower case) and href."""
+
+    rels: frozenset[str]
+    type: str
+    href: str
 
 
 def normalize_home(url: str) -> str:
@@ -50,7 +61,8 @@ def discover_site(client: HttpClient, url: str) -> Discovery:
     home = normalize_home(url)
     response = client.get(home + "/")
     html = _html_text(response)
-    candidates = _api_candidates(home, response, html)
+    links = _head_links(html)
+    candidates = _api_candidates(home, response, links)
     root, index, problem = _probe_rest(client, candidates)
     wpcom = detect_wpcom(home, html, dict(response.headers))
     looks_wordpress = index is not None or any(m in (html or "") for m in _WORDPRESS_MARKERS)
@@ -65,7 +77,7 @@ def discover_site(client: HttpClient, url: str) -> Discovery:
         rest_root=root,
         rest_problem=None if root else problem,
         wpcom_site=wpcom,
-        feed_url=_feed_url(html, site.url),
+        feed_url=next(iter(_feed_links(links, site.url + "/")), None),
         home_html=html,
     )
 
@@ -78,14 +90,12 @@ def rest_route_url(root: str, route: str) -> str:
     return urljoin(root if root.endswith("/") else root + "/", route)
 
 
-def _api_candidates(home: str, response: requests.Response, html: str | None) -> list[str]:
+def _api_candidates(home: str, response: requests.Response, links: list[HeadLink]) -> list[str]:
     found: list[str] = []
     match = _LINK_HEADER_API.search(response.headers.get("Link", ""))
     if match:
         found.append(match.group(1))
-    if html:
-        for href in _head_links(html, API_REL):
-            found.append(urljoin(home + "/", href))
+    found += [urljoin(home + "/", link.href) for link in links if API_REL in link.rels]
     found += [home + "/wp-json/", home + "/?rest_route=/"]
     unique: list[str] = []
     for candidate in found:
@@ -152,28 +162,37 @@ def _html_text(response: requests.Response) -> str | None:
     return response.text
 
 
-def _head_links(html: str, rel: str, link_type: str | None = None) -> list[str]:
+def find_feed_links(html: str | None, base_url: str) -> list[str]:
+    """The `<link rel="alternate">` feeds of a page, RSS before Atom, comment feeds left out."""
+    return _feed_links(_head_links(html), base_url)
+
+
+def _head_links(html: str | None) -> list[HeadLink]:
+    """Every `<link>` of a page with an href, parsed once for all that discovery looks for."""
+    if not html:
+        return []
     try:
         doc = lxml.html.fromstring(html)
     except (ValueError, lxml.etree.ParserError):
         return []
-    hrefs = []
-    for link in doc.iter("link"):
-        rels = (link.get("rel") or "").lower().split()
-        if rel.lower() in rels and (link_type is None or link.get("type") == link_type):
-            href = link.get("href")
-            if href:
-                hrefs.append(href)
-    return hrefs
+    return [
+        HeadLink(
+            frozenset((link.get("rel") or "").lower().split()),
+            (link.get("type") or "").lower(),
+            href,
+        )
+        for link in doc.iter("link")
+        if (href := link.get("href"))
+    ]
 
 
-def _feed_url(html: str | None, home: str) -> str | None:
-    if not html:
-        return None
-    for href in _head_links(html, "alternate", "application/rss+xml"):
-        if "comments" not in href:
-            return urljoin(home + "/", href)
-    return None
+def _feed_links(links: list[HeadLink], base_url: str) -> list[str]:
+    found = [
+        (FEED_LINK_TYPES.index(link.type), urljoin(base_url, link.href))
+        for link in links
+        if "alternate" in link.rels and link.type in FEED_LINK_TYPES and "comments" not in link.href
+    ]
+    return [href for _, href in sorted(found, key=lambda pair: pair[0])]
 
 
 def _html_title(html: str | None) -> str:

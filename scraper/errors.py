@@ -20,6 +20,7 @@ from __future__ import annotations
 from archive.errors import ArchiveError, WparchiveError
 
 __all__ = [
+    "SITE_REFUSALS",
     "ApiClosedError",
     "ArchiveError",
     "BlockedError",
@@ -84,3 +85,8 @@ class ApiClosedError(DiscoveryError):
         super().__init__(message)
         self.status = status
         self.code = code
+
+
+# A refusal of the whole site: no other URL or source would fare better, so a crawl stops on
+# these, where any other FetchError is one URL's problem and the crawl goes on.
+SITE_REFUSALS = (BlockedError, RateLimitedError)

@@ -16,11 +16,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote, urljoin
+from urllib.parse import quote
 
 import feedparser
-import lxml.html
-from lxml import etree
 
 from archive.records import CommentRecord, PostRecord, RatingRecord, TermRef
 from scraper.parse.body import clean_text, parse_body
@@ -38,8 +36,6 @@ _PASSWORD_FORM = re.compile(
     r"action=postpass|post-password-form|There is no excerpt because this is a protected post"
 )
 _PROTECTED_TITLE = re.compile(r"^Protected:\s*")
-# Feed link types in the order a crawler should prefer them.
-FEED_LINK_TYPES = ("application/rss+xml", "application/atom+xml")
 
 
 @dataclass(frozen=True)
@@ -110,24 +106,6 @@ def wp_id_from_guid(guid: str) -> int | None:
     """`http://example.com/?p=123` (or `?page_id=`) -> 123; a permalink-style guid -> None."""
     match = _GUID_ID.search(guid or "")
     return int(match.group(1)) if match else None
-
-
-def find_feed_links(html: str | None, base_url: str) -> list[str]:
-    """The `<link rel="alternate">` feeds of a page, RSS before Atom, comment feeds left out."""
-    if not html:
-        return []
-    try:
-        doc = lxml.html.fromstring(html)
-    except (ValueError, etree.ParserError):
-        return []
-    found: list[tuple[int, str]] = []
-    for link in doc.iter("link"):
-        rels = (link.get("rel") or "").lower().split()
-        kind = (link.get("type") or "").lower()
-        href = link.get("href") or ""
-        if "alternate" in rels and kind in FEED_LINK_TYPES and href and "comments" not in href:
-            found.append((FEED_LINK_TYPES.index(kind), urljoin(base_url, href)))
-    return [href for _, href in sorted(found, key=lambda pair: pair[0])]
 
 
 def slugify_term(name: str) -> str:

@@ -6,7 +6,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
-from archive.records import CrawlState, Record, SiteRecord
+import requests
+
+from archive.records import CrawlState, ProblemRecord, Record, SiteRecord
+from scraper.errors import SITE_REFUSALS, FetchError
+from scraper.http import HttpClient
 
 
 @dataclass(frozen=True)
@@ -34,3 +38,17 @@ class Source(Protocol):
     name: str
 
     def fetch_records(self, state: CrawlState) -> Iterator[Record]: ...
+
+
+def fetch_or_problem(
+    client: HttpClient, url: str, problems: list[ProblemRecord], kind: str, what: str
+) -> requests.Response | None:
+    """GET `url`; when this one URL fails, record `what: cause` as a `kind` problem and return
+    None so the crawl goes on. A refusal of the whole site (SITE_REFUSALS) propagates."""
+    try:
+        return client.get(url)
+    except SITE_REFUSALS:
+        raise
+    except FetchError as exc:
+        problems.append(ProblemRecord(kind, f"{what}: {exc}", url))
+        return None

@@ -40,11 +40,10 @@ from archive.records import (
     Record,
     TermRecord,
 )
+from scraper.discover import find_feed_links
 from scraper.errors import (
-    BlockedError,
+    SITE_REFUSALS,
     DiscoveryError,
-    FetchError,
-    RateLimitedError,
     RobotsDisallowedError,
     WparchiveError,
 )
@@ -54,13 +53,12 @@ from scraper.parse.feed import (
     FeedItem,
     ParsedFeed,
     build_post,
-    find_feed_links,
     parse_comment_feed,
     parse_post_feed,
     thread_comments,
 )
 from scraper.pool import map_ordered
-from scraper.sources import Discovery
+from scraper.sources import Discovery, fetch_or_problem
 from scraper.sources.html import fetch_post_page
 
 LOGGER = logging.getLogger(__name__)
@@ -69,7 +67,6 @@ MAX_FEED_PAGES = 10_000
 # Feeds order by local publication time; a day's margin covers any UTC offset (+14h).
 INCREMENTAL_OVERLAP = timedelta(days=1)
 # Errors that mean the whole site refuses us: never turned into a per-post problem.
-STOP_ERRORS = (BlockedError, RateLimitedError)
 
 
 class PostPageLike(Protocol):
@@ -210,12 +207,12 @@ class FeedSource:
 
     def _fetch_feed_page(self, url: str, number: int) -> ParsedFeed | ProblemRecord | None:
         """Page `number` of the feed; None past the end (WordPress answers 404), else a "gap"."""
-        try:
-            response = self.client.get(url)
-        except STOP_ERRORS:
-            raise
-        except FetchError as exc:
-            return ProblemRecord("gap", f"feed page {number} unreadable: {exc}", url)
+        problems: list[ProblemRecord] = []
+        response = fetch_or_problem(
+            self.client, url, problems, "gap", f"feed page {number} unreadable"
+        )
+        if response is None:
+            return problems[0]
         if response.status_code == 404:
             return None
         ctype = response.headers.get("Content-Type", "")
@@ -272,7 +269,7 @@ class FeedSource:
     def _fetch_page(self, url: str, result: ItemResult) -> PostPageLike | None:
         try:
             page = self.fetch_page(url)
-        except STOP_ERRORS:
+        except SITE_REFUSALS:
             raise
         except WparchiveError as exc:
             result.problems.append(ProblemRecord("gap", f"post HTML unreadable: {exc}", url))
@@ -281,12 +278,10 @@ class FeedSource:
         return page
 
     def _fetch_comment_feed(self, url: str, result: ItemResult) -> tuple[FeedComment, ...]:
-        try:
-            response = self.client.get(url)
-        except STOP_ERRORS:
-            raise
-        except FetchError as exc:
-            result.problems.append(ProblemRecord("http", f"comment feed unreadable: {exc}", url))
+        response = fetch_or_problem(
+            self.client, url, result.problems, "http", "comment feed unreadable"
+        )
+        if response is None:
             return ()
         parsed = parse_comment_feed(response.content, response.headers.get("Content-Type", ""))
         if response.status_code != 200 or not parsed.is_feed:
@@ -366,7 +361,7 @@ def site_comments_feed_url(feed_url: str, home: str) -> str:
 
 def _emit(result: ItemResult | WparchiveError, memory: RunMemory) -> Iterator[Record]:
     if isinstance(result, WparchiveError):
-        if isinstance(result, STOP_ERRORS):
+        if isinstance(result, SITE_REFUSALS):
             raise result
         yield ProblemRecord("gap", str(result), getattr(result, "url", ""))
         return

@@ -26,9 +26,8 @@ from archive.records import (
     TermRecord,
 )
 from scraper.errors import (
-    BlockedError,
+    SITE_REFUSALS,
     FetchError,
-    RateLimitedError,
     RobotsDisallowedError,
     WparchiveError,
 )
@@ -38,7 +37,7 @@ from scraper.parse.comments import comment_page_number, parse_comments
 from scraper.parse.listing import parse_listing, parse_sitemap
 from scraper.parse.page import parse_post_page
 from scraper.pool import map_ordered
-from scraper.sources import Discovery
+from scraper.sources import Discovery, fetch_or_problem
 
 LOGGER = logging.getLogger(__name__)
 
@@ -159,7 +158,7 @@ def _fetch_html(client: HttpClient, url: str, problems: list[ProblemRecord]) -> 
     """GET a page as text; a failure of this one page is a problem, not an exception."""
     try:
         response = client.get(url)
-    except (RateLimitedError, BlockedError):
+    except SITE_REFUSALS:
         raise
     except RobotsDisallowedError as exc:
         problems.append(ProblemRecord("blocked", str(exc), url))
@@ -270,14 +269,10 @@ class HtmlSource:
                 return
 
     def _fetch_bytes(self, url: str, problems: list[ProblemRecord]) -> bytes | None:
-        try:
-            response = self.client.get(url)
-        except (RateLimitedError, BlockedError):
-            raise
-        except FetchError as exc:
-            problems.append(ProblemRecord("http", str(exc), url))
+        response = fetch_or_problem(self.client, url, problems, "http", "sitemap unreadable")
+        if response is None or response.status_code >= 400:
             return None
-        return response.content if response.status_code < 400 else None
+        return response.content
 
     def _listing_urls(self) -> Iterator[str | ProblemRecord]:
         """Post links on the home page and the listing pages it paginates to, each once."""

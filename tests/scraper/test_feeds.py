@@ -23,9 +23,10 @@ from archive.records import (
     TermRecord,
     TermRef,
 )
+from scraper.discover import find_feed_links
 from scraper.errors import DiscoveryError
 from scraper.http import HttpClient, HttpSettings
-from scraper.parse.feed import find_feed_links, slugify_term, wp_id_from_guid
+from scraper.parse.feed import slugify_term, wp_id_from_guid
 from scraper.sources import Discovery
 from scraper.sources.feeds import FeedSource, comment_feed_url, site_comments_feed_url
 from scraper.sources.html import PostPage
