@@ -24,7 +24,7 @@ from archive.records import CommentRecord, ProblemRecord
 from scraper.parse import selectors as sel
 from scraper.parse.body import parse_body
 from scraper.parse.dates import parse_iso_utc
-from scraper.parse.markup import page_number_in, text_of, tokens_of
+from scraper.parse.markup import drop_matching, page_number_in, text_of, tokens_of
 
 # WordPress's default date/time formats ("F j, Y" + "g:i a") joined by "%1$s at %2$s", and the
 # few other settings the Reading screen offers; anything else is reported, not guessed.
@@ -296,7 +296,7 @@ def _content_html(tree: _Tree, wp_id: int) -> str:
         body = tree.first(wp_id, sel.COMMENT_LEGACY_BODY) or tree.nodes[wp_id]
         return _legacy_content(body)
     cleaned = copy.copy(content)
-    _drop(cleaned, sel.COMMENT_CONTENT_NOISE)
+    drop_matching(cleaned, sel.COMMENT_CONTENT_NOISE)
     return cleaned.decode_contents().strip()
 
 
@@ -306,14 +306,10 @@ def _legacy_content(body: Tag) -> str:
     for tag in cleaned.find_all(id=True):
         if isinstance(tag, Tag) and _comment_id(str(tag.get("id") or "")) is not None:
             tag.decompose()
-    _drop(cleaned, (*sel.COMMENT_CHROME, *sel.COMMENT_CONTENT_NOISE, ".children", "img.avatar"))
+    drop_matching(
+        cleaned, (*sel.COMMENT_CHROME, *sel.COMMENT_CONTENT_NOISE, ".children", "img.avatar")
+    )
     return cleaned.decode_contents().strip()
-
-
-def _drop(tag: Tag, selectors: tuple[str, ...]) -> None:
-    for selector in selectors:
-        for found in tag.select(selector):
-            found.decompose()
 
 
 def _ping_type(node: Tag) -> str:

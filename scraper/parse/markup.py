@@ -44,3 +44,10 @@ def page_number_in(url: str, in_path: re.Pattern[str], param: str) -> int | None
         if key == param and value.isdigit():
             return int(value)
     return None
+
+
+def drop_matching(root: Tag, selectors: tuple[str, ...]) -> None:
+    """Remove from `root` every element a selector matches (widgets, notices, reply links)."""
+    for selector in selectors:
+        for found in root.select(selector):
+            found.decompose()

@@ -23,7 +23,7 @@ from scraper.parse import selectors as sel
 from scraper.parse.body import parse_body
 from scraper.parse.comments import strip_comment_page
 from scraper.parse.dates import parse_iso_utc
-from scraper.parse.markup import attr_of, first_match, text_of, tokens_of
+from scraper.parse.markup import attr_of, drop_matching, first_match, text_of, tokens_of
 from scraper.parse.rating import parse_rating
 from scraper.parse.terms import parse_terms
 
@@ -295,9 +295,7 @@ def _content_html(soup: BeautifulSoup) -> str | None:
     if content is None:
         return None
     cleaned = copy.copy(content)
-    for selector in sel.POST_CONTENT_NOISE:
-        for tag in cleaned.select(selector):
-            tag.decompose()
+    drop_matching(cleaned, sel.POST_CONTENT_NOISE)
     return cleaned.decode_contents().strip()
 
 

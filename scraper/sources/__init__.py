@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Protocol
 
 import requests
@@ -11,6 +12,12 @@ import requests
 from archive.records import CrawlState, ProblemRecord, Record, SiteRecord
 from scraper.errors import SITE_REFUSALS, FetchError
 from scraper.http import HttpClient
+from scraper.parse.dates import format_iso_utc
+
+# WordPress compares `after`/`modified_after`, and orders feeds, by local time: every incremental
+# read starts this far before the high-water mark, wider than any UTC offset (+14h), so nothing
+# near the mark is missed (the upserts make the overlap harmless).
+INCREMENTAL_OVERLAP = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -52,3 +59,9 @@ def fetch_or_problem(
     except FetchError as exc:
         problems.append(ProblemRecord(kind, f"{what}: {exc}", url))
         return None
+
+
+def since_params(param: str, mark: datetime | None, offset: str = "") -> dict[str, str]:
+    """`{param: mark - INCREMENTAL_OVERLAP}` as an ISO date (with `offset` appended, for APIs that
+    want one), or nothing on a first crawl."""
+    return {param: format_iso_utc(mark - INCREMENTAL_OVERLAP) + offset} if mark else {}

@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import partial
 from typing import Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -58,14 +58,12 @@ from scraper.parse.feed import (
     thread_comments,
 )
 from scraper.pool import map_ordered
-from scraper.sources import Discovery, fetch_or_problem
+from scraper.sources import INCREMENTAL_OVERLAP, Discovery, fetch_or_problem
 from scraper.sources.html import fetch_post_page
 
 LOGGER = logging.getLogger(__name__)
 
 MAX_FEED_PAGES = 10_000
-# Feeds order by local publication time; a day's margin covers any UTC offset (+14h).
-INCREMENTAL_OVERLAP = timedelta(days=1)
 # Errors that mean the whole site refuses us: never turned into a per-post problem.
 
 

@@ -9,14 +9,12 @@ from bisect import bisect_left
 from collections.abc import Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any
 
 from archive.records import CrawlState, ProblemRecord, Record
 from scraper.discover import rest_route_url
 from scraper.errors import ApiClosedError, HttpStatusError, NotJsonError, WparchiveError
 from scraper.http import HttpClient
-from scraper.parse.dates import format_iso_utc
 from scraper.parse.rest import (
     parse_rest_author,
     parse_rest_comment,
@@ -24,14 +22,11 @@ from scraper.parse.rest import (
     parse_rest_term,
 )
 from scraper.pool import map_ordered
-from scraper.sources import Discovery
+from scraper.sources import Discovery, since_params
 
 LOGGER = logging.getLogger(__name__)
 
 PER_PAGE = 100
-# WordPress compares `after`/`modified_after` with local-time columns; a margin wider than any UTC
-# offset (+14h) makes sure an incremental crawl never misses an item near the high-water mark.
-INCREMENTAL_OVERLAP = timedelta(days=1)
 # Collections whose refusal we record and survive (many security plugins hide users).
 OPTIONAL_ROUTES = ("wp/v2/users", "wp/v2/categories", "wp/v2/tags")
 
@@ -67,14 +62,14 @@ class RestSource:
 
     def fetch_records(self, state: CrawlState) -> Iterator[Record]:
         """Yield authors, terms, posts and pages, then comments (only what changed, given a state)."""
-        posts_since = _since(state.posts_modified_after, "modified_after")
+        posts_since = since_params("modified_after", state.posts_modified_after)
         plan = {
             "wp/v2/users": {},
             "wp/v2/categories": {},
             "wp/v2/tags": {},
             "wp/v2/posts": posts_since,
             "wp/v2/pages": posts_since,
-            "wp/v2/comments": _since(state.comments_after, "after"),
+            "wp/v2/comments": since_params("after", state.comments_after),
         }
         # Every collection's first page at once: each is a round trip the others need not wait
         # for (the client still holds requests in flight to `concurrency`).
@@ -217,10 +212,6 @@ def _unseen(items: list[Any], seen: SeenIds) -> Iterator[Any]:
         if isinstance(wp_id, int) and not seen.add(wp_id):
             continue
         yield item
-
-
-def _since(mark: datetime | None, param: str) -> dict[str, str]:
-    return {param: format_iso_utc(mark - INCREMENTAL_OVERLAP)} if mark else {}
 
 
 def _int_header(value: str | None) -> int | None:

@@ -12,14 +12,12 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator, Mapping
-from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 from archive.records import CrawlState, ProblemRecord, Record, SiteRecord
 from scraper.errors import ApiClosedError, DiscoveryError, HttpStatusError, NotJsonError
 from scraper.http import HttpClient
-from scraper.parse.dates import format_iso_utc
 from scraper.parse.wpcom import (
     parse_wpcom_author,
     parse_wpcom_comment,
@@ -27,7 +25,7 @@ from scraper.parse.wpcom import (
     parse_wpcom_site,
     parse_wpcom_terms,
 )
-from scraper.sources import Discovery
+from scraper.sources import Discovery, since_params
 
 LOGGER = logging.getLogger(__name__)
 
@@ -39,8 +37,6 @@ POST_FIELDS = (
     "ID,URL,slug,guid,title,date,modified,author,content,excerpt,categories,tags,type,status,"
     "parent,discussion"
 )
-# WordPress.com compares `after`/`modified_after` loosely; a day's overlap never misses an item.
-INCREMENTAL_OVERLAP = timedelta(days=1)
 
 # Markers of a WordPress.com-hosted site. Decisive alone: the host, the `host-header: WordPress.com`
 # response header its edge sends, and the generator meta of its themes. `x-ac` (Automattic's edge
@@ -115,7 +111,7 @@ class WpcomSource:
         """Yield each post's new author and terms before it; all posts and pages, then comments."""
         authors: set[int] = set()
         terms: set[tuple[str, str]] = set()
-        since = _since("modified_after", state.posts_modified_after)
+        since = since_params("modified_after", state.posts_modified_after, "+00:00")
         for post_type in POST_TYPES:
             params = {"type": post_type, "order_by": "ID", "order": "ASC", "fields": POST_FIELDS}
             first = post_type == POST_TYPES[0]
@@ -134,7 +130,9 @@ class WpcomSource:
                 yield parse_wpcom_post(item)
         params = {"type": "comment", "status": "approved", "order": "ASC"}
         for item in self.fetch_listing(
-            "comments/", "comments", {**params, **_since("after", state.comments_after)}
+            "comments/",
+            "comments",
+            {**params, **since_params("after", state.comments_after, "+00:00")},
         ):
             record = item if isinstance(item, ProblemRecord) else parse_wpcom_comment(item)
             if record is not None:
@@ -218,7 +216,3 @@ def _is_new(item: Any, seen: set[int]) -> bool:
         return False
     seen.add(wp_id)
     return True
-
-
-def _since(param: str, mark: datetime | None) -> dict[str, str]:
-    return {param: format_iso_utc(mark - INCREMENTAL_OVERLAP) + "+00:00"} if mark else {}
