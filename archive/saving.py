@@ -1,9 +1,9 @@
 """Saving one batch of records: authors, terms, posts (with their terms), comments, problems.
 
-Rating rule: a record without a rating keeps the stored rating unless it comes from "html".
-REST, WordPress.com and feeds see only the post body, so they cannot see a rating that lives in
-the page around it (JSON-LD, review plugin boxes); the HTML page shows everything, so it alone may
-clear a rating. Every other column follows the newest record.
+Rating rule: a record without a rating keeps a stored rating found in the page head (JSON-LD)
+unless the record itself comes from the page ("html"). REST, WordPress.com and feeds see only the
+post body, so they cannot see such a rating; a rating found in the body, though, is theirs to
+clear (the author edited it out). Every other column follows the newest record.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from archive.upsert import (
 )
 
 PAGE_ONLY_SOURCE = "html"
+HEAD_ONLY_RATING = "json-ld"  # the one place a rating hides from body-only sources
 
 
 def save_authors(
@@ -49,7 +50,11 @@ def save_authors(
 
 
 def _keep_rating(excluded: Any) -> dict[str, ColumnElement[Any]]:
-    keep = and_(excluded.rating_value.is_(None), excluded.source != PAGE_ONLY_SOURCE)
+    keep = and_(
+        excluded.rating_value.is_(None),
+        excluded.source != PAGE_ONLY_SOURCE,
+        POSTS.c.rating_source == HEAD_ONLY_RATING,
+    )
     return {name: case((keep, POSTS.c[name]), else_=excluded[name]) for name in RATING_COLUMNS}
 
 

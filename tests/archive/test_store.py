@@ -111,6 +111,17 @@ def test_rest_without_rating_keeps_html_rating(
     assert query(engine, "SELECT count(*) FROM posts") == [(1,)]
 
 
+def test_rest_without_rating_clears_a_rating_it_saw_in_the_body(
+    store: ArchiveStore, engine: Engine, site_run: tuple[int, int]
+) -> None:
+    site_id, run_id = site_run
+    store.save_records(site_id, run_id, [her_post()])
+    assert post_column(engine, "rating_source") == "text"
+    store.save_records(site_id, run_id, [her_post(rating=None)])  # the author edited it out
+    assert post_column(engine, "rating_value") is None
+    assert post_column(engine, "rating_source") is None
+
+
 def test_rest_rating_replaces_and_html_without_rating_clears(
     store: ArchiveStore, engine: Engine, site_run: tuple[int, int]
 ) -> None:
