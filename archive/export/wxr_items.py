@@ -22,7 +22,7 @@ from archive.upsert import chunked
 
 AnyRow = Row[*tuple[Any, ...]]
 BATCH = 200
-AUTO_EXCERPT_WORDS = 10  # an excerpt that opens with the body's first words is WordPress's own
+ELLIPSES = ("…", "[…]", "...", "[...]")  # what WordPress's excerpt_more filters end with
 _POST_COLUMNS = (
     Post.id,
     Post.wp_id,
@@ -97,14 +97,21 @@ def fetch_post_terms(conn: Connection, post_ids: Sequence[int]) -> dict[int, lis
 
 
 def manual_excerpt(excerpt: str, content_text: str) -> str:
-    """The excerpt unless it is WordPress's automatic one (the body's opening words, trimmed).
+    """The excerpt unless it is WordPress's automatic one: all of a short body, or its opening
+    words followed by an ellipsis (`[…]`, or `…` and a theme's "Continue reading").
 
     Sources give the rendered excerpt, which WordPress makes from the body when the author wrote
     none; importing that as a hand-written excerpt would freeze it, so it is left out.
     """
     words, body = excerpt.split(), content_text.split()
-    opening = min(AUTO_EXCERPT_WORDS, len(words), len(body))
-    return "" if opening and words[:opening] == body[:opening] else excerpt
+    shared = 0
+    while shared < min(len(words), len(body)) and words[shared] == body[shared]:
+        shared += 1
+    rest = " ".join(words[shared:])
+    if shared < len(body):
+        rest = rest.removeprefix(body[shared])  # "word…": the ellipsis glued to the last word
+    truncated = shared > 0 and rest.lstrip().startswith(ELLIPSES)
+    return "" if (body and shared == len(body)) or truncated else excerpt
 
 
 def post_creator(post: AnyRow, logins: Mapping[int, str]) -> str:
@@ -156,8 +163,8 @@ def item_head(
 def iter_comments(conn: Connection, site_id: int) -> Iterator[AnyRow]:
     """The site's comments by post and id, each with what `wxr_parent` needs to judge its parent."""
     parent = aliased(Comment)
-    # The first reply under each parent, once for the site (a correlated EXISTS here made SQLite
-    # scan by id range: quadratic on large sites).
+    # The first reply under each parent, aggregated once: SQLite plans a correlated subquery
+    # as a scan by id range, quadratic on a large site.
     first_reply = (
         select(Comment.parent_wp_id, func.min(Comment.wp_id).label("wp_id"))
         .where(Comment.site_id == site_id, Comment.parent_wp_id.is_not(None))

@@ -252,13 +252,20 @@ def test_an_author_known_only_by_name_gets_a_login(store: ArchiveStore, engine: 
     assert counts.authors == 2
 
 
-def test_automatic_excerpts_are_left_out() -> None:
-    body = "One two three four five six seven eight nine ten eleven twelve."
-    assert (
-        manual_excerpt("One two three four five six seven eight nine ten eleven … Read", body) == ""
-    )
-    assert manual_excerpt("Short.", "Short.") == ""
-    assert manual_excerpt("A summary in my own words.", body) == "A summary in my own words."
+@pytest.mark.parametrize(
+    ("excerpt", "kept"),
+    [
+        ("One two three. Four five six seven eight nine ten […]", False),  # core's default
+        ("One two three. Four five six seven… Continue reading Title", False),  # a theme's
+        ("One two three. Four five six seven eight nine ten eleven twelve.", False),  # whole body
+        ("A summary in my own words.", True),
+        ("One two three.", True),  # the author's excerpt is the first sentence: still theirs
+    ],
+)
+def test_automatic_excerpts_are_left_out_and_the_authors_kept(excerpt: str, kept: bool) -> None:
+    body = "One two three. Four five six seven eight nine ten eleven twelve."
+    assert manual_excerpt(excerpt, body) == (excerpt if kept else "")
+    assert manual_excerpt(excerpt, "") == excerpt  # no body (password-protected): nothing to judge
 
 
 def test_export_wxr_writes_the_file_or_names_the_missing_site(
