@@ -10,6 +10,7 @@ import html
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
+from itertools import accumulate
 from typing import Any, BinaryIO
 
 from sqlalchemy import Connection, Row, func, select
@@ -97,8 +98,9 @@ def fetch_post_terms(conn: Connection, post_ids: Sequence[int]) -> dict[int, lis
 
 
 def manual_excerpt(excerpt: str, content_text: str) -> str:
-    """The excerpt unless it is WordPress's automatic one: all of a short body, or its opening
-    words followed by an ellipsis (`[…]`, or `…` and a theme's "Continue reading").
+    """The excerpt unless it is WordPress's automatic one: the body's opening words followed by an
+    ellipsis (`[…]`, or `…` and a theme's "Continue reading"), or whole opening paragraphs (the
+    text before `<!--more-->`, or all of a short body).
 
     Sources give the rendered excerpt, which WordPress makes from the body when the author wrote
     none; importing that as a hand-written excerpt would freeze it, so it is left out.
@@ -110,8 +112,10 @@ def manual_excerpt(excerpt: str, content_text: str) -> str:
     rest = " ".join(words[shared:])
     if shared < len(body):
         rest = rest.removeprefix(body[shared])  # "word…": the ellipsis glued to the last word
-    truncated = shared > 0 and rest.lstrip().startswith(ELLIPSES)
-    return "" if (body and shared == len(body)) or truncated else excerpt
+    truncated = rest.lstrip().startswith(ELLIPSES)
+    paragraph_ends = set(accumulate(len(p.split()) for p in content_text.split("\n\n")))
+    whole_paragraphs = shared == len(words) and shared in paragraph_ends
+    return "" if shared and (truncated or whole_paragraphs) else excerpt
 
 
 def post_creator(post: AnyRow, logins: Mapping[int, str]) -> str:
