@@ -1,19 +1,17 @@
-"""Records to table rows: site URL normalization, term slugs, and the fingerprint of a saved record."""
+"""Records to table rows, and the fingerprint of a saved record."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import re
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
+from archive.identity import slugify
 from archive.records import AuthorRecord, CommentRecord, PostRecord, TermRecord
 
 Row = dict[str, Any]
 
-DEFAULT_PORTS = {"http": 80, "https": 443}
 RATING_COLUMNS = (
     "rating_value",
     "rating_scale",
@@ -22,26 +20,6 @@ RATING_COLUMNS = (
     "rating_source",
     "rating_text",
 )
-_SLUG_JUNK = re.compile(r"[^\w]+", re.UNICODE)
-
-
-def normalize_site_url(url: str) -> str:
-    """The identity of a site: scheme and host lowercased, default port, query and fragment dropped,
-    no trailing slash (like WordPress's `home` option): `HTTPS://Example.com:443/blog/` ->
-    `https://example.com/blog`; a bare host gets https."""
-    url = url.strip()
-    parts = urlsplit(url if "://" in url else f"https://{url}")
-    scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower()
-    if parts.port and parts.port != DEFAULT_PORTS.get(scheme):
-        host = f"{host}:{parts.port}"
-    return urlunsplit((scheme, host, parts.path.rstrip("/"), "", ""))
-
-
-def slugify(name: str) -> str:
-    """A slug for a term known only by name (feeds): lowercase words joined by dashes."""
-    slug = _SLUG_JUNK.sub("-", name.strip().lower()).replace("_", "-").strip("-")
-    return slug or name.strip()
 
 
 def fingerprint(row: Row) -> str:

@@ -9,8 +9,8 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Engine, case, func, or_, select
 
 from archive import state
-from archive.columns import normalize_site_url
 from archive.db import run_transaction
+from archive.identity import normalize_site_url
 from archive.models import SITES, Site
 from archive.records import CrawlState, Record, SiteRecord
 from archive.saving import save_batch

@@ -13,7 +13,8 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 
-from archive.columns import Row, slugify, term_row
+from archive.columns import Row, term_row
+from archive.identity import slugify
 from archive.models import TERMS
 from archive.records import TermRecord, TermRef
 from archive.upsert import KindCounts, chunked, dialect_insert

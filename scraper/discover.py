@@ -6,11 +6,12 @@ import html as html_lib
 import logging
 import re
 from typing import NamedTuple
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 import requests
 
+from archive.identity import normalize_site_url
 from archive.records import SiteRecord
 from scraper.errors import DiscoveryError, FetchError, HttpStatusError, NotJsonError
 from scraper.http import HttpClient
@@ -42,15 +43,15 @@ class HeadLink(NamedTuple):
 
 
 def normalize_home(url: str) -> str:
-    """`blog.example.org/` -> `https://blog.example.org`: scheme added, fragment and trailing slash dropped."""
+    """`blog.example.org/` -> `https://blog.example.org`: the site's identity (`normalize_site_url`),
+    refusing anything but http(s)."""
     url = url.strip()
     if not re.match(r"^[a-z][a-z0-9+.-]*://", url, re.I):
         url = "https://" + url
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise DiscoveryError(f"{url!r} is not an http(s) URL")
-    path = parts.path.rstrip("/")
-    return urlunsplit((parts.scheme, parts.netloc.lower(), path, parts.query, ""))
+    return normalize_site_url(url)
 
 
 def discover_site(client: HttpClient, url: str) -> Discovery:

@@ -13,7 +13,6 @@ from typing import Any, BinaryIO, Protocol
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import DBAPIError
 
-from archive.columns import normalize_site_url
 from archive.db import error_reason
 from archive.errors import ArchiveError
 from archive.export.csv import CsvExporter
@@ -27,6 +26,7 @@ from archive.export.rows import (
     iter_comment_rows,
     iter_post_rows,
 )
+from archive.identity import normalize_site_url
 from archive.models import Site
 
 LOGGER = logging.getLogger(__name__)

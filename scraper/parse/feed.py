@@ -11,15 +11,14 @@ or the post's guid for a top-level comment.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
 
 import feedparser
 
+from archive.identity import slugify
 from archive.records import CommentRecord, PostRecord, RatingRecord, TermRef
 from scraper.parse.body import clean_text, parse_body
 from scraper.parse.dates import from_struct_time
@@ -28,7 +27,6 @@ from scraper.parse.rating import parse_rating
 _GUID_ID = re.compile(r"[?&](?:p|page_id)=(\d+)(?:&|#|$)")
 _COMMENT_ID = re.compile(r"#comment-(\d+)$")
 _COMMENT_PAGE = re.compile(r"comment-page-\d+/?$")
-_HYPHEN_CHARS = frozenset("-./\u00a0\u2013\u2014")
 # A password-protected post: its feed content is the password form (wp-login.php?action=postpass),
 # or with excerpt-only feeds get_the_excerpt()'s English notice, and its title carries
 # protected_title_format, "Protected: %s" in English.
@@ -106,26 +104,6 @@ def wp_id_from_guid(guid: str) -> int | None:
     """`http://example.com/?p=123` (or `?page_id=`) -> 123; a permalink-style guid -> None."""
     match = _GUID_ID.search(guid or "")
     return int(match.group(1)) if match else None
-
-
-def slugify_term(name: str) -> str:
-    """A term name -> the slug WordPress would give it (an approximation of `sanitize_title`).
-
-    Feeds carry term names only. As WordPress does: accents dropped, other non-ASCII letters
-    percent-encoded in lower case, dashes, spaces, dots and slashes made hyphens, any other
-    punctuation (quotes, ampersands, apostrophes) removed.
-    """
-    text = unicodedata.normalize("NFKD", name.strip().lower())
-    text = unicodedata.normalize("NFC", "".join(c for c in text if not unicodedata.combining(c)))
-    out: list[str] = []
-    for ch in text:
-        if ch.isascii() and (ch.isalnum() or ch == "_"):
-            out.append(ch)
-        elif ch.isspace() or ch in _HYPHEN_CHARS:
-            out.append("-")
-        elif not ch.isascii() and ch.isalnum():
-            out.append(quote(ch).lower())
-    return re.sub(r"-{2,}", "-", "".join(out)).strip("-")
 
 
 def _parse(data: bytes, content_type: str) -> Any:
@@ -286,7 +264,7 @@ def _with_thread(comment: CommentRecord, entry: FeedComment | None) -> CommentRe
 
 
 def _feed_terms(item: FeedItem) -> tuple[TermRef, ...]:
-    refs = {slugify_term(name): name for name in item.categories}
+    refs = {slugify(name): name for name in item.categories}
     return tuple(TermRef("category", slug, name) for slug, name in refs.items() if slug)
 
 

@@ -6,11 +6,11 @@ Pretty permalinks name terms by slug (/category/x/, /tag/y/), plain ones by id (
 
 from __future__ import annotations
 
-import re
 from urllib.parse import urljoin, urlsplit
 
 from bs4 import Tag
 
+from archive.identity import slugify
 from archive.records import TermRef
 from scraper.parse import selectors as sel
 from scraper.parse.markup import attr_of, text_of, tokens_of
@@ -39,17 +39,11 @@ def _add_class_term(found: dict[tuple[str, str], TermRef], taxonomy: str, slug: 
     if (taxonomy, slug) in found:
         return
     for key, ref in found.items():
-        if ref.taxonomy == taxonomy and not ref.slug and _slugify(ref.name) == slug:
+        if ref.taxonomy == taxonomy and not ref.slug and slugify(ref.name) == slug:
             del found[key]
             found[(taxonomy, slug)] = TermRef(taxonomy, slug, ref.name, ref.wp_id)
             return
     found[(taxonomy, slug)] = TermRef(taxonomy=taxonomy, slug=slug)
-
-
-def _slugify(name: str) -> str:
-    """Roughly WordPress's sanitize_title() for plain names: enough to match a post_class slug."""
-    unquoted = re.sub(r"['’‘\"“”]", "", name.lower())
-    return re.sub(r"[^a-z0-9]+", "-", unquoted).strip("-")
 
 
 def _post_class_terms(article: Tag | None) -> list[tuple[str, str]]:
@@ -68,19 +62,19 @@ def _term_ref(link: Tag, href: str, post_classes: list[tuple[str, str]]) -> Term
     category = sel.TERM_CATEGORY_PATH.search(href)
     tag = sel.TERM_TAG_PATH.search(href)
     if category:
-        return TermRef("category", category.group(1).lower(), name)
+        return TermRef("category", slugify(category.group(1)), name)
     if tag:
-        return TermRef("post_tag", tag.group(1).lower(), name)
+        return TermRef("post_tag", slugify(tag.group(1)), name)
     cat_id = sel.TERM_CATEGORY_ID.search(href)
     if cat_id:
         return TermRef("category", "", name, int(cat_id.group(1)))
     tag_param = sel.TERM_TAG_PARAM.search(href)
     if tag_param:
-        return TermRef("post_tag", tag_param.group(1).lower(), name)
+        return TermRef("post_tag", slugify(tag_param.group(1)), name)
     segments = [s for s in urlsplit(href).path.split("/") if s]
     if not segments:
         return None
-    slug = segments[-1].lower()
+    slug = slugify(segments[-1])
     return TermRef(_term_taxonomy(link, slug, post_classes), slug, name)
 
 

@@ -26,7 +26,7 @@ from archive.records import (
 from scraper.discover import find_feed_links
 from scraper.errors import DiscoveryError
 from scraper.http import HttpClient, HttpSettings
-from scraper.parse.feed import slugify_term, wp_id_from_guid
+from scraper.parse.feed import wp_id_from_guid
 from scraper.sources import Discovery
 from scraper.sources.feeds import FeedSource, comment_feed_url, site_comments_feed_url
 from scraper.sources.html import PostPage
@@ -372,22 +372,6 @@ def test_incremental_warns_when_the_comments_feed_may_not_reach_back_to_the_mark
 )
 def test_wp_id_from_guid(guid: str, expected: int | None) -> None:
     assert wp_id_from_guid(guid) == expected
-
-
-@pytest.mark.parametrize(
-    ("name", "slug"),
-    [
-        ("Film Reviews", "film-reviews"),
-        ("director’s cut", "directors-cut"),
-        ("Amélie", "amelie"),
-        ("Food & Drink", "food-drink"),
-        ("Ocean's Eleven", "oceans-eleven"),
-        ("Кино", "%d0%ba%d0%b8%d0%bd%d0%be"),
-        ("sci-fi", "sci-fi"),
-    ],
-)
-def test_slugify_term_follows_wordpress(name: str, slug: str) -> None:
-    assert slugify_term(name) == slug
 
 
 def test_feed_links_prefer_rss_and_skip_comment_feeds() -> None:
