@@ -17,6 +17,7 @@ from scraper.errors import DiscoveryError, FetchError, HttpStatusError, NotJsonE
 from scraper.http import HttpClient
 from scraper.sources import Discovery
 from scraper.sources.wpcom import detect_wpcom
+from scraper.wpurls import rest_root_candidates
 
 LOGGER = logging.getLogger(__name__)
 
@@ -83,21 +84,13 @@ def discover_site(client: HttpClient, url: str) -> Discovery:
     )
 
 
-def rest_route_url(root: str, route: str) -> str:
-    """The URL of `route` (e.g. "wp/v2/posts") under an API root, for both `/wp-json/` and `?rest_route=/`."""
-    route = route.strip("/")
-    if "rest_route=" in root:
-        return re.sub(r"rest_route=[^&]*", f"rest_route=/{route}", root)
-    return urljoin(root if root.endswith("/") else root + "/", route)
-
-
 def _api_candidates(home: str, response: requests.Response, links: list[HeadLink]) -> list[str]:
     found: list[str] = []
     match = _LINK_HEADER_API.search(response.headers.get("Link", ""))
     if match:
         found.append(match.group(1))
     found += [urljoin(home + "/", link.href) for link in links if API_REL in link.rels]
-    found += [home + "/wp-json/", home + "/?rest_route=/"]
+    found += rest_root_candidates(home)
     unique: list[str] = []
     for candidate in found:
         if candidate not in unique:

@@ -15,7 +15,7 @@ import copy
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from urllib.parse import parse_qsl, urldefrag, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import urldefrag, urljoin
 
 from bs4 import BeautifulSoup, Tag
 from bs4.exceptions import ParserRejectedMarkup
@@ -24,7 +24,8 @@ from archive.records import CommentRecord, ProblemRecord
 from scraper.parse import selectors as sel
 from scraper.parse.body import parse_body
 from scraper.parse.dates import parse_iso_utc
-from scraper.parse.markup import drop_matching, page_number_in, text_of, tokens_of
+from scraper.parse.markup import drop_matching, text_of, tokens_of
+from scraper.wpurls import comment_page_number, post_key
 
 # WordPress's default date/time formats ("F j, Y" + "g:i a") joined by "%1$s at %2$s", and the
 # few other settings the Reading screen offers; anything else is reported, not guessed.
@@ -344,24 +345,3 @@ def _page_links(soup: BeautifulSoup, base_url: str, current: int | None) -> list
                 continue
             found.setdefault(url, None)
     return list(found)
-
-
-def comment_page_number(url: str) -> int | None:
-    """N from `.../comment-page-N/` or `?cpage=N`; None for a post's plain URL."""
-    return page_number_in(url, sel.COMMENT_PAGE_IN_PATH, sel.COMMENT_PAGE_PARAM)
-
-
-def strip_comment_page(url: str) -> str:
-    """The post's own URL from one of its comment pages (`comment-page-N/`, `cpage=N`, fragment)."""
-    parts = urlsplit(urldefrag(url)[0])
-    path = sel.COMMENT_PAGE_IN_PATH.sub("/", parts.path)
-    query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if k != sel.COMMENT_PAGE_PARAM])
-    return urlunsplit((parts.scheme, parts.netloc, path, query, ""))
-
-
-def post_key(url: str) -> str:
-    """A post's URL with comment paging, fragment and trailing slash removed, for comparison."""
-    parts = urlsplit(urldefrag(url)[0])
-    path = sel.COMMENT_PAGE_IN_PATH.sub("", parts.path).rstrip("/")
-    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query) if k != "cpage"))
-    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, query, ""))

@@ -23,10 +23,9 @@ from archive.records import CommentRecord, PostRecord, RatingRecord, TermRef
 from scraper.parse.body import clean_text, parse_body
 from scraper.parse.dates import from_struct_time
 from scraper.parse.rating import parse_rating
+from scraper.wpurls import post_id_in, strip_comment_page
 
-_GUID_ID = re.compile(r"[?&](?:p|page_id)=(\d+)(?:&|#|$)")
 _COMMENT_ID = re.compile(r"#comment-(\d+)$")
-_COMMENT_PAGE = re.compile(r"comment-page-\d+/?$")
 # A password-protected post: its feed content is the password form (wp-login.php?action=postpass),
 # or with excerpt-only feeds get_the_excerpt()'s English notice, and its title carries
 # protected_title_format, "Protected: %s" in English.
@@ -100,12 +99,6 @@ def parse_comment_feed(data: bytes, content_type: str = "") -> ParsedFeed:
     return ParsedFeed(is_feed=True, comments=comments, problem=_bozo(parsed))
 
 
-def wp_id_from_guid(guid: str) -> int | None:
-    """`http://example.com/?p=123` (or `?page_id=`) -> 123; a permalink-style guid -> None."""
-    match = _GUID_ID.search(guid or "")
-    return int(match.group(1)) if match else None
-
-
 def _parse(data: bytes, content_type: str) -> Any:
     headers = {"content-type": content_type} if content_type else None
     # Our own parse_body sanitizes; feedparser's sanitizer would drop markup rating parsers read.
@@ -131,7 +124,7 @@ def _feed_item(entry: Any) -> FeedItem | None:
     title = str(entry.get("title") or "").strip()
     return FeedItem(
         guid=guid,
-        wp_id=wp_id_from_guid(guid),
+        wp_id=post_id_in(guid),
         title=_PROTECTED_TITLE.sub("", title) if protected else title,
         link=link,
         published_at=from_struct_time(entry.get("published_parsed")),
@@ -164,8 +157,8 @@ def _feed_comment(entry: Any) -> FeedComment | None:
     return FeedComment(
         wp_id=int(match.group(1)),
         post_guid=post_guid,
-        post_wp_id=wp_id_from_guid(post_guid),
-        post_link=_COMMENT_PAGE.sub("", link.split("#", 1)[0]),
+        post_wp_id=post_id_in(post_guid),
+        post_link=strip_comment_page(link),
         parent_wp_id=int(parent.group(1)) if parent else None,
         has_thread=bool(ref),
         author_name=str(author.get("name") or entry.get("author") or "").strip(),

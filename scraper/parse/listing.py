@@ -12,7 +12,7 @@ from bs4.exceptions import ParserRejectedMarkup
 from lxml import etree
 
 from scraper.parse import selectors as sel
-from scraper.parse.markup import page_number_in
+from scraper.wpurls import listing_page_number
 
 
 @dataclass(frozen=True)
@@ -69,11 +69,6 @@ def parse_listing(html: str, base_url: str) -> Listing:
                 pages.append(url)
     own = [url for url in posts if urlsplit(url).netloc.lower() == host]
     return Listing(_unique(own), _unique(u for u in pages if urlsplit(u).netloc.lower() == host))
-
-
-def listing_page_number(url: str) -> int | None:
-    """N from `/page/N/` or `?paged=N`; None for other URLs."""
-    return page_number_in(url, sel.LISTING_PAGE_IN_PATH, sel.LISTING_PAGE_PARAM)
 
 
 def _absolute(base_url: str, href: str) -> str:

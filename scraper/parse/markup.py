@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from urllib.parse import parse_qsl, urlsplit
-
 from bs4 import Tag
 
 
@@ -31,18 +28,6 @@ def first_match(root: Tag, selectors: tuple[str, ...]) -> Tag | None:
         found = root.select_one(selector)
         if found is not None:
             return found
-    return None
-
-
-def page_number_in(url: str, in_path: re.Pattern[str], param: str) -> int | None:
-    """A pagination number from the URL's path (`in_path` group 1) or its `param` query value."""
-    parts = urlsplit(url)
-    match = in_path.search(parts.path)
-    if match:
-        return int(match.group(1))
-    for key, value in parse_qsl(parts.query):
-        if key == param and value.isdigit():
-            return int(value)
     return None
 
 

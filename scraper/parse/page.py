@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,11 +20,16 @@ from bs4.exceptions import ParserRejectedMarkup
 from archive.records import AuthorRecord, PostRecord, ProblemRecord
 from scraper.parse import selectors as sel
 from scraper.parse.body import parse_body
-from scraper.parse.comments import strip_comment_page
 from scraper.parse.dates import parse_iso_utc
 from scraper.parse.markup import attr_of, drop_matching, first_match, text_of, tokens_of
 from scraper.parse.rating import parse_rating
 from scraper.parse.terms import parse_terms
+from scraper.wpurls import (
+    atom_of_rss_feed,
+    is_post_comment_feed,
+    slug_in_permalink,
+    strip_comment_page,
+)
 
 
 @dataclass(frozen=True)
@@ -75,7 +79,7 @@ def parse_post_page(html: str, url: str) -> ParsedPost:
         type=post_type,
         url=canonical,
         title=_title(soup, protected),
-        slug=_slug(canonical),
+        slug=slug_in_permalink(canonical),
         author_wp_id=author.wp_id,
         author_name=author.name,
         published_at=_published(soup, jsonld),
@@ -155,14 +159,6 @@ def _id_from_comment_form(soup: BeautifulSoup) -> int | None:
 def _id_from_article(soup: BeautifulSoup) -> int | None:
     match = sel.POST_ID_ARTICLE.match(attr_of(soup.select_one("article[id^=post-]"), "id"))
     return int(match.group(1)) if match else None
-
-
-def _slug(canonical: str) -> str:
-    parts = urlsplit(canonical)
-    segments = [s for s in parts.path.split("/") if s]
-    if not segments or segments[-1].isdigit() or "." in segments[-1]:
-        return ""
-    return segments[-1].lower()
 
 
 # ---- title, author, dates -------------------------------------------------------------------
@@ -312,18 +308,9 @@ def _comment_feed(soup: BeautifulSoup, canonical: str, wp_id: int) -> str | None
     links = [urljoin(canonical, attr_of(t, "href")) for t in soup.select(sel.RSS_ALTERNATE)]
     own = canonical.rstrip("/")
     for href in links:
-        if _is_post_feed(href, own, wp_id):
+        if is_post_comment_feed(href, own, wp_id):
             return href
     return None
-
-
-def _is_post_feed(href: str, own: str, wp_id: int) -> bool:
-    """Whether `href` is the comments feed of the post at `own` (pretty or plain permalinks)."""
-    if sel.SITE_COMMENTS_FEED.search(href):
-        return False
-    if href.startswith(own + "/feed"):
-        return True
-    return bool(re.search(rf"[?&]p={wp_id}\b", href) and "feed=" in href)
 
 
 def _atom_feed(soup: BeautifulSoup, rss: str | None) -> str | None:
@@ -332,8 +319,4 @@ def _atom_feed(soup: BeautifulSoup, rss: str | None) -> str | None:
         href = attr_of(tag, "href")
         if rss and href.startswith(rss.rstrip("/")):
             return href
-    if rss is None:
-        return None
-    if "feed=rss2" in rss:
-        return rss.replace("feed=rss2", "feed=atom")
-    return rss.rstrip("/") + "/atom/"
+    return atom_of_rss_feed(rss) if rss else None

@@ -119,8 +119,6 @@ COMMENT_PAGE_CURRENT = (
     ".comment-navigation .page-numbers.current",
     "#comments .page-numbers.current",
 )
-COMMENT_PAGE_IN_PATH = re.compile(r"/comment-page-(\d+)/?$")
-COMMENT_PAGE_PARAM = "cpage"
 
 # ---- post page ------------------------------------------------------------------------------
 
@@ -231,8 +229,6 @@ POST_REST_LINK = "link[rel~=alternate][type='application/json'][href]"
 POST_COMMENT_FORM_ID = "input[name=comment_post_ID][value]"
 RSS_ALTERNATE = "link[rel~=alternate][type='application/rss+xml'][href]"
 ATOM_ALTERNATE = "link[rel~=alternate][type='application/atom+xml'][href]"
-# The site-wide comments feed, not this post's.
-SITE_COMMENTS_FEED = re.compile(r"(/comments/feed/?(?:atom/?)?$|[?&]feed=comments-)")
 JSON_LD = "script[type='application/ld+json']"
 TITLE_SEPARATORS = (" – ", " — ", " | ", " - ", " · ", " « ", " » ")
 
@@ -253,8 +249,6 @@ LISTING_NEXT_LINKS = (
     ".pagination a[href]",
     ".nav-links a[href]",
 )
-LISTING_PAGE_IN_PATH = re.compile(r"/page/(\d+)/?$")
-LISTING_PAGE_PARAM = "paged"
 # Core's index under pretty and plain permalinks, then the common plugins' index.
 SITEMAP_PATHS = ("wp-sitemap.xml", "?sitemap=index", "sitemap_index.xml", "sitemap.xml")
 # Child sitemaps that list posts and pages (core since 5.5; Yoast; Rank Math).

@@ -29,7 +29,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
 from typing import Protocol
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from archive.records import (
     AuthorRecord,
@@ -60,6 +59,12 @@ from scraper.parse.feed import (
 from scraper.pool import map_ordered
 from scraper.sources import INCREMENTAL_OVERLAP, Discovery, fetch_or_problem
 from scraper.sources.html import fetch_post_page
+from scraper.wpurls import (
+    feed_page_url,
+    post_atom_comment_feed,
+    post_feed_candidates,
+    site_comments_feed_url,
+)
 
 LOGGER = logging.getLogger(__name__)
 
@@ -150,8 +155,7 @@ class FeedSource:
         candidates = [
             self.discovery.feed_url,
             *find_feed_links(self.discovery.home_html, self.home + "/"),
-            self.home + "/feed/",
-            self.home + "/?feed=rss2",
+            *post_feed_candidates(self.home),
         ]
         reasons: list[str] = []
         for url in dict.fromkeys(c for c in candidates if c):
@@ -195,7 +199,7 @@ class FeedSource:
             if number > self.max_pages:
                 yield ProblemRecord("gap", f"stopped after {self.max_pages} feed pages", url)
                 return
-            url = _with_query(feed_url, paged=str(number))
+            url = feed_page_url(feed_url, number)
             fetched = self._fetch_feed_page(url, number)
             if not isinstance(fetched, ParsedFeed):
                 if fetched is not None:
@@ -249,7 +253,9 @@ class FeedSource:
             # WordPress's comment feeds still list them: the page decides.
             wants_comments, comments = False, []
         if wants_comments and (not comments or any(c.parent_inferred for c in comments)):
-            feed_url = comment_feed_url(item, result.post.wp_id, self.home)
+            feed_url = post_atom_comment_feed(
+                item.comment_feed_url or "", item.link, result.post.wp_id, self.home
+            )
             thread = self._fetch_comment_feed(feed_url, result)
             comments = thread_comments(comments, thread, result.post.wp_id)
             if len(comments) < item.comment_count and not page_comments_shown(page):
@@ -338,25 +344,6 @@ def page_comments_shown(page: PostPageLike | None) -> bool:
     return page is not None and bool(page.comments)
 
 
-def comment_feed_url(item: FeedItem, wp_id: int, home: str) -> str:
-    """The post's Atom comment feed: `PERMALINK/feed/atom/`, or `?feed=atom&p=ID` on plain links."""
-    rss = item.comment_feed_url or ""
-    if "feed=" in rss:
-        return _with_query(rss, feed="atom")
-    if rss.rstrip("/").endswith("/feed"):
-        return rss.rstrip("/") + "/atom/"
-    if "?" in item.link or not item.link:
-        return _with_query(home + "/", feed="atom", p=str(wp_id))
-    return item.link.rstrip("/") + "/feed/atom/"
-
-
-def site_comments_feed_url(feed_url: str, home: str) -> str:
-    """The site's Atom comments feed, in the same permalink style as the posts feed that worked."""
-    if "feed=" in feed_url:
-        return _with_query(home + "/", feed="comments-atom")
-    return home + "/comments/feed/atom/"
-
-
 def _emit(result: ItemResult | WparchiveError, memory: RunMemory) -> Iterator[Record]:
     if isinstance(result, WparchiveError):
         if isinstance(result, SITE_REFUSALS):
@@ -385,10 +372,3 @@ def _emit(result: ItemResult | WparchiveError, memory: RunMemory) -> Iterator[Re
 
 def _older(item: FeedItem, cutoff: datetime | None) -> bool:
     return cutoff is not None and item.published_at is not None and item.published_at < cutoff
-
-
-def _with_query(url: str, **params: str) -> str:
-    parts = urlsplit(url)
-    query = dict(parse_qsl(parts.query, keep_blank_values=True))
-    query.update(params)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))

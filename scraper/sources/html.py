@@ -12,7 +12,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from urllib.parse import urldefrag, urljoin
+from urllib.parse import urljoin
 
 import requests
 
@@ -33,11 +33,12 @@ from scraper.errors import (
 )
 from scraper.http import HttpClient
 from scraper.parse import selectors as sel
-from scraper.parse.comments import comment_page_number, parse_comments
+from scraper.parse.comments import parse_comments
 from scraper.parse.listing import parse_listing, parse_sitemap
 from scraper.parse.page import parse_post_page
 from scraper.pool import map_ordered
 from scraper.sources import Discovery, fetch_or_problem
+from scraper.wpurls import comment_page_number, same_page
 
 LOGGER = logging.getLogger(__name__)
 
@@ -122,7 +123,7 @@ def _read_comment_page(crawl: _Crawl, page: _Fetched, requested: str) -> None:
         page.html, page.url, crawl.post_wp_id, utc_offset_hours=crawl.utc_offset_hours
     )
     crawl.problems += parsed.problems
-    crawl.seen_urls.update({_normal(page.url), _normal(requested)})
+    crawl.seen_urls.update({same_page(page.url), same_page(requested)})
     for number in (parsed.current_page, comment_page_number(page.url)):
         if number is not None:
             crawl.seen_numbers.add(number)
@@ -135,23 +136,21 @@ def _follow_comment_pages(client: HttpClient, crawl: _Crawl) -> None:
     while crawl.queue and crawl.fetched < MAX_COMMENT_PAGES:
         url = crawl.queue.popleft()
         number = comment_page_number(url)
-        if _normal(url) in crawl.seen_urls or (number is not None and number in crawl.seen_numbers):
+        if same_page(url) in crawl.seen_urls or (
+            number is not None and number in crawl.seen_numbers
+        ):
             continue
-        crawl.seen_urls.add(_normal(url))
+        crawl.seen_urls.add(same_page(url))
         if number is not None:
             crawl.seen_numbers.add(number)
         page = _fetch_html(client, url, crawl.problems)
         crawl.fetched += 1
-        if page is None or _normal(page.url) in crawl.seen_urls - {_normal(url)}:
+        if page is None or same_page(page.url) in crawl.seen_urls - {same_page(url)}:
             continue  # e.g. comment-page-1 redirected back to the permalink already read
         _read_comment_page(crawl, page, url)
     if crawl.queue and crawl.fetched >= MAX_COMMENT_PAGES:
         message = f"stopped after {MAX_COMMENT_PAGES} comment pages of post {crawl.post_wp_id}"
         crawl.problems.append(ProblemRecord("gap", message))
-
-
-def _normal(url: str) -> str:
-    return urldefrag(url)[0].rstrip("/")
 
 
 def _fetch_html(client: HttpClient, url: str, problems: list[ProblemRecord]) -> _Fetched | None:
@@ -235,14 +234,14 @@ class HtmlSource:
             return
         # The page sitemap lists the home URL first when the front page shows the latest posts:
         # a listing, not a page.
-        seen: set[str] = {_normal(self.discovery.home)}
+        seen: set[str] = {same_page(self.discovery.home)}
         found_any = False
         for item in self._sitemap_urls():
             if isinstance(item, str):
                 found_any = True
-                if _normal(item) in seen:
+                if same_page(item) in seen:
                     continue
-                seen.add(_normal(item))
+                seen.add(same_page(item))
             yield item
         if not found_any and not self.pages_only:
             yield from self._listing_urls()
@@ -283,9 +282,9 @@ class HtmlSource:
         problems: list[ProblemRecord] = []
         while queue and len(seen_pages) < MAX_LISTING_PAGES:
             url = queue.popleft()
-            if _normal(url) in seen_pages:
+            if same_page(url) in seen_pages:
                 continue
-            seen_pages.add(_normal(url))
+            seen_pages.add(same_page(url))
             html = self.discovery.home_html if url == home else None
             if html is None:
                 fetched = _fetch_html(self.client, url, problems)

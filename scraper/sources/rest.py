@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from archive.records import CrawlState, ProblemRecord, Record
-from scraper.discover import rest_route_url
 from scraper.errors import ApiClosedError, HttpStatusError, NotJsonError, WparchiveError
 from scraper.http import HttpClient
 from scraper.parse.rest import (
@@ -23,6 +22,7 @@ from scraper.parse.rest import (
 )
 from scraper.pool import map_ordered
 from scraper.sources import Discovery, since_params
+from scraper.wpurls import rest_route_url
 
 LOGGER = logging.getLogger(__name__)
 

@@ -9,13 +9,8 @@ from typing import Any
 import pytest
 
 from archive.records import CommentRecord
-from scraper.parse.comments import (
-    CommentPage,
-    comment_page_number,
-    parse_comments,
-    parse_wp_date_text,
-    strip_comment_page,
-)
+from scraper.parse.comments import CommentPage, parse_comments, parse_wp_date_text
+from scraper.wpurls import comment_page_number, strip_comment_page
 from tests.recorded import RECORDED, load_manifest, seed_lines
 
 HTML = Path(__file__).resolve().parents[1] / "fixtures" / "html"

@@ -26,10 +26,10 @@ from archive.records import (
 from scraper.discover import find_feed_links
 from scraper.errors import DiscoveryError
 from scraper.http import HttpClient, HttpSettings
-from scraper.parse.feed import wp_id_from_guid
 from scraper.sources import Discovery
-from scraper.sources.feeds import FeedSource, comment_feed_url, site_comments_feed_url
+from scraper.sources.feeds import FeedSource
 from scraper.sources.html import PostPage
+from scraper.wpurls import post_atom_comment_feed, post_id_in, site_comments_feed_url
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "feeds"
 HOME = "http://blog.test"
@@ -371,7 +371,7 @@ def test_incremental_warns_when_the_comments_feed_may_not_reach_back_to_the_mark
     ],
 )
 def test_wp_id_from_guid(guid: str, expected: int | None) -> None:
-    assert wp_id_from_guid(guid) == expected
+    assert post_id_in(guid) == expected
 
 
 def test_feed_links_prefer_rss_and_skip_comment_feeds() -> None:
@@ -402,9 +402,15 @@ def test_post_comment_feed_url_follows_wfw_comment_rss() -> None:
 
     items = {i.wp_id: i for i in parse_post_feed(fixture("rss2-page1.xml"), RSS).items}
     plain = parse_post_feed(fixture("plain-excerpt.xml"), RSS).items
-    assert comment_feed_url(items[7], 7, HOME) == f"{HER}feed/atom/"
-    assert canonical(comment_feed_url(plain[0], 31, PLAIN)) == canonical(f"{PLAIN}/?feed=atom&p=31")
+    assert (
+        post_atom_comment_feed(items[7].comment_feed_url or "", items[7].link, 7, HOME)
+        == f"{HER}feed/atom/"
+    )
+    assert canonical(
+        post_atom_comment_feed(plain[0].comment_feed_url or "", plain[0].link, 31, PLAIN)
+    ) == canonical(f"{PLAIN}/?feed=atom&p=31")
     # No wfw:commentRss (comments closed): derived from the permalink.
     assert (
-        comment_feed_url(items[12], 12, HOME) == f"{HOME}/2018/04/02/notes-on-casablanca/feed/atom/"
+        post_atom_comment_feed(items[12].comment_feed_url or "", items[12].link, 12, HOME)
+        == f"{HOME}/2018/04/02/notes-on-casablanca/feed/atom/"
     )
