@@ -11,20 +11,19 @@ where the comment says "In reply to <a href=#comment-N>", which proves the paren
 
 from __future__ import annotations
 
-import copy
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urldefrag, urljoin
 
-from bs4 import BeautifulSoup, Tag
-from bs4.exceptions import ParserRejectedMarkup
+from lxml import etree
 
 from archive.records import CommentRecord, ProblemRecord
 from scraper.parse import selectors as sel
 from scraper.parse.body import parse_body
 from scraper.parse.dates import parse_iso_utc
-from scraper.parse.markup import drop_matching, text_of, tokens_of
+from scraper.parse.markup import cleaned_copy, inner_html, text_of, tokens_of
+from scraper.parse.tree import HtmlElement, ParsedPage, as_page, select, select_one, select_within
 from scraper.wpurls import comment_page_number, post_key
 
 # WordPress's default date/time formats ("F j, Y" + "g:i a") joined by "%1$s at %2$s", and the
@@ -55,38 +54,37 @@ class CommentPage:
 class _Tree:
     """Comment nodes of one page and, for scoping selectors, which element belongs to which."""
 
-    nodes: dict[int, Tag]
-    owner_of: dict[int, int]
+    nodes: dict[int, HtmlElement]
+    # Keyed by element: lxml keeps one proxy per node while `nodes` holds it.
+    owner_of: dict[HtmlElement, int]
 
-    def owner(self, tag: Tag | None) -> int | None:
+    def owner(self, tag: HtmlElement | None) -> int | None:
         """The comment whose node is `tag` or its nearest enclosing comment node."""
         while tag is not None:
-            found = self.owner_of.get(id(tag))
+            found = self.owner_of.get(tag)
             if found is not None:
                 return found
-            tag = tag.parent
+            tag = tag.getparent()
         return None
 
-    def own(self, wp_id: int, selector: str) -> list[Tag]:
+    def own(self, wp_id: int, selector: str) -> list[HtmlElement]:
         """Matches of `selector` inside comment `wp_id` but not inside a nested reply.
 
         Searches the node's children one by one, skipping replies and reply lists, so a thread's
         top comment does not search its whole thread for each field."""
-        found: list[Tag] = []
-        for child in self.nodes[wp_id].children:
-            if not isinstance(child, Tag) or self._is_replies(child):
+        found: list[HtmlElement] = []
+        for child in self.nodes[wp_id]:
+            if not isinstance(child.tag, str) or self._is_replies(child):
                 continue
-            if child.css.match(selector):
-                found.append(child)
-            found += [el for el in child.select(selector) if self.owner(el) == wp_id]
+            found += [el for el in select_within(child, selector) if self.owner(el) == wp_id]
         return found
 
-    def _is_replies(self, tag: Tag) -> bool:
-        if id(tag) in self.owner_of:
+    def _is_replies(self, tag: HtmlElement) -> bool:
+        if tag in self.owner_of:
             return True
-        return tag.name in ("ol", "ul") and any(id(c) in self.owner_of for c in tag.children)
+        return tag.tag in ("ol", "ul") and any(c in self.owner_of for c in tag)
 
-    def first(self, wp_id: int, selectors: tuple[str, ...]) -> Tag | None:
+    def first(self, wp_id: int, selectors: tuple[str, ...]) -> HtmlElement | None:
         for selector in selectors:
             found = self.own(wp_id, selector)
             if found:
@@ -121,21 +119,23 @@ class _Context:
 
 
 def parse_comments(
-    html: str, base_url: str, post_wp_id: int, *, utc_offset_hours: float | None = None
+    page: ParsedPage | str,
+    base_url: str = "",
+    post_wp_id: int = 0,
+    *,
+    utc_offset_hours: float | None = None,
 ) -> CommentPage:
-    """Comments in `html` (a post page or a fragment), in document order, never raising.
+    """Comments on `page` (a post page or a fragment; `base_url` only with HTML text), in
+    document order, never raising.
 
     `utc_offset_hours` converts dates shown only as text (legacy themes) from site time to UTC;
     without it such dates are taken as UTC and one problem says so.
     """
-    try:
-        soup = BeautifulSoup(html or "", "html.parser")
-    except ParserRejectedMarkup as exc:
-        problem = ProblemRecord("parse", f"unreadable comment markup: {exc}", base_url)
-        return CommentPage([], [], [problem])
+    page = as_page(page, base_url)
+    soup, base_url, html = page.root, page.url, page.html
     tree = _read_tree(soup)
     items = [_read_item(tree, wp_id) for wp_id in tree.nodes]
-    block_theme = soup.select_one(sel.BLOCK_COMMENT_TEMPLATE) is not None
+    block_theme = select_one(soup, sel.BLOCK_COMMENT_TEMPLATE) is not None
     ctx = _Context(tree, base_url, post_wp_id, _thread_limit(items), block_theme, utc_offset_hours)
     if "<html" in html[:2000].lower() and "</html>" not in html[-4000:].lower():
         ctx.problems.append(
@@ -149,16 +149,14 @@ def parse_comments(
     return CommentPage(comments, _page_links(soup, base_url, current), ctx.problems, current)
 
 
-def _read_tree(soup: BeautifulSoup) -> _Tree:
+def _read_tree(soup: HtmlElement) -> _Tree:
     """Comment id -> its outermost element (document order puts ancestors first)."""
-    nodes: dict[int, Tag] = {}
-    for tag in soup.find_all(id=True):
-        if not isinstance(tag, Tag) or tag.name not in sel.COMMENT_NODE_TAGS:
-            continue
+    nodes: dict[int, HtmlElement] = {}
+    for tag in soup.iter(*sel.COMMENT_NODE_TAGS):
         wp_id = _comment_id(str(tag.get("id") or ""))
         if wp_id is not None and wp_id not in nodes:
             nodes[wp_id] = tag
-    return _Tree(nodes, {id(node): wp_id for wp_id, node in nodes.items()})
+    return _Tree(nodes, {node: wp_id for wp_id, node in nodes.items()})
 
 
 def _comment_id(element_id: str) -> int | None:
@@ -171,18 +169,18 @@ def _comment_id(element_id: str) -> int | None:
 
 def _read_item(tree: _Tree, wp_id: int) -> _Item:
     node = tree.nodes[wp_id]
-    nesting = 1 + sum(1 for parent in node.parents if id(parent) in tree.owner_of)
+    nesting = 1 + sum(1 for parent in node.iterancestors() if parent in tree.owner_of)
     return _Item(
         wp_id=wp_id,
         depth=_depth_class(node) or nesting,
-        dom_parent=tree.owner(node.parent),
+        dom_parent=tree.owner(node.getparent()),
         proven_parent=_in_reply_to(tree, wp_id),
         has_reply_link=tree.first(wp_id, sel.COMMENT_REPLY_LINK) is not None,
         is_ping=any(c in sel.PING_CLASSES for c in tokens_of(node)),
     )
 
 
-def _depth_class(node: Tag) -> int | None:
+def _depth_class(node: HtmlElement) -> int | None:
     for name in tokens_of(node):
         match = sel.DEPTH_CLASS.match(name)
         if match:
@@ -192,7 +190,7 @@ def _depth_class(node: Tag) -> int | None:
 
 def _in_reply_to(tree: _Tree, wp_id: int) -> int | None:
     for link in tree.own(wp_id, sel.IN_REPLY_TO_LINK):
-        context = link.parent.get_text(" ") if link.parent is not None else ""
+        context = text_of(link.getparent())
         match = sel.COMMENT_ANCHOR.search(str(link.get("href") or ""))
         if match and sel.IN_REPLY_TO_TEXT.search(context) and int(match.group(1)) != wp_id:
             return int(match.group(1))
@@ -294,34 +292,32 @@ def parse_wp_date_text(text: str, utc_offset_hours: float = 0.0) -> datetime | N
 def _content_html(tree: _Tree, wp_id: int) -> str:
     content = tree.first(wp_id, sel.COMMENT_CONTENT)
     if content is None:
-        body = tree.first(wp_id, sel.COMMENT_LEGACY_BODY) or tree.nodes[wp_id]
+        body = tree.first(wp_id, sel.COMMENT_LEGACY_BODY)
+        body = body if body is not None else tree.nodes[wp_id]
         return _legacy_content(body)
-    cleaned = copy.copy(content)
-    drop_matching(cleaned, sel.COMMENT_CONTENT_NOISE)
-    return cleaned.decode_contents().strip()
+    return inner_html(cleaned_copy(content, sel.COMMENT_CONTENT_NOISE)).strip()
 
 
-def _legacy_content(body: Tag) -> str:
+def _legacy_content(body: HtmlElement) -> str:
     """Text printed straight into the comment body: the body minus author, meta and replies."""
-    cleaned = copy.copy(body)
-    for tag in cleaned.find_all(id=True):
-        if isinstance(tag, Tag) and _comment_id(str(tag.get("id") or "")) is not None:
-            tag.decompose()
-    drop_matching(
-        cleaned, (*sel.COMMENT_CHROME, *sel.COMMENT_CONTENT_NOISE, ".children", "img.avatar")
+    cleaned = cleaned_copy(
+        body, (*sel.COMMENT_CHROME, *sel.COMMENT_CONTENT_NOISE, ".children", "img.avatar")
     )
-    return cleaned.decode_contents().strip()
+    for tag in list(cleaned.iter(etree.Element)):
+        if _comment_id(str(tag.get("id") or "")) is not None and tag.getparent() is not None:
+            tag.drop_tree()
+    return inner_html(cleaned).strip()
 
 
-def _ping_type(node: Tag) -> str:
+def _ping_type(node: HtmlElement) -> str:
     return next((c for c in tokens_of(node) if c in sel.PING_CLASSES), "pingback")
 
 
-def _current_page(soup: BeautifulSoup, base_url: str, comments: list[CommentRecord]) -> int | None:
+def _current_page(soup: HtmlElement, base_url: str, comments: list[CommentRecord]) -> int | None:
     """This page's number: the pagination's current marker, else the page the comments'
     own permalinks name (WordPress links each comment to the page it is on), else the URL's."""
     for selector in sel.COMMENT_PAGE_CURRENT:
-        tag = soup.select_one(selector)
+        tag = select_one(soup, selector)
         match = re.search(r"\d+", text_of(tag)) if tag is not None else None
         if match:
             return int(match.group())
@@ -333,12 +329,12 @@ def _current_page(soup: BeautifulSoup, base_url: str, comments: list[CommentReco
     return comment_page_number(base_url)
 
 
-def _page_links(soup: BeautifulSoup, base_url: str, current: int | None) -> list[str]:
+def _page_links(soup: HtmlElement, base_url: str, current: int | None) -> list[str]:
     """Links to this post's other comment pages, nav links first, each URL once."""
     own_post = post_key(base_url)
     found: dict[str, None] = {}
     for selector in sel.COMMENT_PAGE_LINKS:
-        for link in soup.select(selector):
+        for link in select(soup, selector):
             url = urldefrag(urljoin(base_url, str(link.get("href") or "")))[0]
             number = comment_page_number(url)
             if number is None or number == current or post_key(url) != own_post:

@@ -7,11 +7,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urldefrag, urljoin, urlsplit
 
-from bs4 import BeautifulSoup
-from bs4.exceptions import ParserRejectedMarkup
 from lxml import etree
 
 from scraper.parse import selectors as sel
+from scraper.parse.tree import ParsedPage, as_page, select
 from scraper.wpurls import listing_page_number
 
 
@@ -51,19 +50,17 @@ def parse_sitemap(content: bytes) -> Sitemap:
     return Sitemap([], [], readable=False)
 
 
-def parse_listing(html: str, base_url: str) -> Listing:
+def parse_listing(page: ParsedPage | str, base_url: str = "") -> Listing:
     """Post links and pagination links (`/page/N/`, `?paged=N`) on one listing page of the site."""
-    try:
-        soup = BeautifulSoup(html or "", "html.parser")
-    except ParserRejectedMarkup:
-        return Listing([], [])
+    page = as_page(page, base_url)
+    soup, base_url = page.root, page.url
     host = urlsplit(base_url).netloc.lower()
     posts: list[str] = []
     for selector in sel.LISTING_POST_LINKS:
-        posts += [_absolute(base_url, str(a.get("href") or "")) for a in soup.select(selector)]
+        posts += [_absolute(base_url, str(a.get("href") or "")) for a in select(soup, selector)]
     pages: list[str] = []
     for selector in sel.LISTING_NEXT_LINKS:
-        for link in soup.select(selector):
+        for link in select(soup, selector):
             url = _absolute(base_url, str(link.get("href") or ""))
             if listing_page_number(url) is not None:
                 pages.append(url)

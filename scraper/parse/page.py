@@ -6,24 +6,21 @@ first; what cannot be found is left empty and, when it matters, reported as a pr
 
 from __future__ import annotations
 
-import copy
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from bs4 import BeautifulSoup, Tag
-from bs4.exceptions import ParserRejectedMarkup
-
 from archive.records import AuthorRecord, PostRecord, ProblemRecord
 from scraper.parse import selectors as sel
 from scraper.parse.body import parse_body
 from scraper.parse.dates import parse_iso_utc
-from scraper.parse.markup import attr_of, drop_matching, first_match, text_of, tokens_of
+from scraper.parse.jsonld import has_type, jsonld_objects, read_jsonld
+from scraper.parse.markup import attr_of, cleaned_copy, first_match, inner_html, text_of, tokens_of
 from scraper.parse.rating import parse_rating
 from scraper.parse.terms import parse_terms
+from scraper.parse.tree import HtmlElement, ParsedPage, as_page, body_of, select, select_one
 from scraper.wpurls import (
     atom_of_rss_feed,
     is_post_comment_feed,
@@ -51,14 +48,12 @@ class _Author:
     url: str
 
 
-def parse_post_page(html: str, url: str) -> ParsedPost:
-    """Read the post on its own page (`url` is where it was fetched), never raising."""
-    try:
-        soup = BeautifulSoup(html or "", "html.parser")
-    except ParserRejectedMarkup as exc:
-        return ParsedPost(None, problems=[ProblemRecord("parse", f"unreadable page: {exc}", url)])
+def parse_post_page(page: ParsedPage | str, url: str = "") -> ParsedPost:
+    """Read the post on its own page (`page.url` is where it was fetched), never raising."""
+    page = as_page(page, url)
+    soup, url = page.root, page.url
     problems: list[ProblemRecord] = []
-    if sel.LISTING_BODY_CLASSES & set(tokens_of(soup.body)):
+    if sel.LISTING_BODY_CLASSES & set(tokens_of(body_of(soup))):
         problems.append(ProblemRecord("parse", "a listing page (home, archive), not a post", url))
         return ParsedPost(None, problems=problems)
     canonical = _canonical(soup, url)
@@ -66,7 +61,7 @@ def parse_post_page(html: str, url: str) -> ParsedPost:
     if wp_id is None:
         problems.append(ProblemRecord("parse", "no WordPress post id on the page", url))
         return ParsedPost(None, problems=problems)
-    jsonld = list(_jsonld_objects(soup))
+    jsonld = list(jsonld_objects(read_jsonld(soup)))
     protected = _password_required(soup)
     content_html = "" if protected else _content_html(soup)
     if content_html is None:
@@ -86,8 +81,8 @@ def parse_post_page(html: str, url: str) -> ParsedPost:
         modified_at=_modified(soup, jsonld),
         content_html=body.html,
         content_text=body.text,
-        rating=parse_rating(content_html or "", html),
-        terms=parse_terms(_scope(soup), soup.select_one("article[id^=post-]"), canonical),
+        rating=parse_rating(content_html or "", page),
+        terms=parse_terms(_scope(soup), select_one(soup, "article[id^=post-]"), canonical),
         comment_status=_comment_status(soup),
         source="html",
         raw={
@@ -100,18 +95,18 @@ def parse_post_page(html: str, url: str) -> ParsedPost:
     return ParsedPost(post, _author_record(author), feed, _atom_feed(soup, feed), problems)
 
 
-def _canonical(soup: BeautifulSoup, url: str) -> str:
-    href = attr_of(soup.select_one(sel.POST_CANONICAL), "href")
+def _canonical(soup: HtmlElement, url: str) -> str:
+    href = attr_of(select_one(soup, sel.POST_CANONICAL), "href")
     return strip_comment_page(urljoin(url, href) if href else url)
 
 
 # ---- identity -------------------------------------------------------------------------------
 
 
-def _post_id(soup: BeautifulSoup) -> tuple[int | None, str]:
+def _post_id(soup: HtmlElement) -> tuple[int | None, str]:
     """(wp_id, "post" | "page"): each strategy is tried in turn, the first id found wins."""
     post_type = _post_type(soup)
-    strategies: tuple[Callable[[BeautifulSoup], int | None], ...] = (
+    strategies: tuple[Callable[[HtmlElement], int | None], ...] = (
         _id_from_body_class,
         _id_from_shortlink,
         _id_from_rest_link,
@@ -125,53 +120,53 @@ def _post_id(soup: BeautifulSoup) -> tuple[int | None, str]:
     return None, post_type
 
 
-def _post_type(soup: BeautifulSoup) -> str:
-    classes = tokens_of(soup.body) + tokens_of(soup.select_one("article[id^=post-]"))
-    rest = sel.POST_ID_REST_LINK.search(attr_of(soup.select_one(sel.POST_REST_LINK), "href"))
+def _post_type(soup: HtmlElement) -> str:
+    classes = tokens_of(body_of(soup)) + tokens_of(select_one(soup, "article[id^=post-]"))
+    rest = sel.POST_ID_REST_LINK.search(attr_of(select_one(soup, sel.POST_REST_LINK), "href"))
     if any(c.startswith("page-id-") or c == "type-page" for c in classes):
         return "page"
     return "page" if rest and rest.group(1) == "pages" else "post"
 
 
-def _id_from_body_class(soup: BeautifulSoup) -> int | None:
-    for name in tokens_of(soup.body):
+def _id_from_body_class(soup: HtmlElement) -> int | None:
+    for name in tokens_of(body_of(soup)):
         match = sel.POST_ID_BODY_CLASS.match(name)
         if match:
             return int(match.group(1))
     return None
 
 
-def _id_from_shortlink(soup: BeautifulSoup) -> int | None:
-    match = sel.POST_ID_SHORTLINK.search(attr_of(soup.select_one(sel.POST_SHORTLINK), "href"))
+def _id_from_shortlink(soup: HtmlElement) -> int | None:
+    match = sel.POST_ID_SHORTLINK.search(attr_of(select_one(soup, sel.POST_SHORTLINK), "href"))
     return int(match.group(1)) if match else None
 
 
-def _id_from_rest_link(soup: BeautifulSoup) -> int | None:
-    match = sel.POST_ID_REST_LINK.search(attr_of(soup.select_one(sel.POST_REST_LINK), "href"))
+def _id_from_rest_link(soup: HtmlElement) -> int | None:
+    match = sel.POST_ID_REST_LINK.search(attr_of(select_one(soup, sel.POST_REST_LINK), "href"))
     return int(match.group(2)) if match else None
 
 
-def _id_from_comment_form(soup: BeautifulSoup) -> int | None:
-    value = attr_of(soup.select_one(sel.POST_COMMENT_FORM_ID), "value")
+def _id_from_comment_form(soup: HtmlElement) -> int | None:
+    value = attr_of(select_one(soup, sel.POST_COMMENT_FORM_ID), "value")
     return int(value) if value.isdigit() else None
 
 
-def _id_from_article(soup: BeautifulSoup) -> int | None:
-    match = sel.POST_ID_ARTICLE.match(attr_of(soup.select_one("article[id^=post-]"), "id"))
+def _id_from_article(soup: HtmlElement) -> int | None:
+    match = sel.POST_ID_ARTICLE.match(attr_of(select_one(soup, "article[id^=post-]"), "id"))
     return int(match.group(1)) if match else None
 
 
 # ---- title, author, dates -------------------------------------------------------------------
 
 
-def _password_required(soup: BeautifulSoup) -> bool:
+def _password_required(soup: HtmlElement) -> bool:
     """A password-protected post: core's password form stands where the content would be
     (block themes print no post-password-required class, so the form decides)."""
-    classes = tokens_of(soup.body) + tokens_of(soup.select_one("article[id^=post-]"))
+    classes = tokens_of(body_of(soup)) + tokens_of(select_one(soup, "article[id^=post-]"))
     return "post-password-required" in classes or first_match(soup, sel.PASSWORD_FORM) is not None
 
 
-def _title(soup: BeautifulSoup, protected: bool) -> str:
+def _title(soup: HtmlElement, protected: bool) -> str:
     title = _shown_title(soup)
     # Themes print "Protected: Title" for password-protected posts (get_the_title's
     # protected_title_format); the REST API gives the bare title, and so do we.
@@ -180,23 +175,23 @@ def _title(soup: BeautifulSoup, protected: bool) -> str:
     return title
 
 
-def _shown_title(soup: BeautifulSoup) -> str:
+def _shown_title(soup: HtmlElement) -> str:
     heading = first_match(soup, sel.POST_TITLE)
     if heading is not None and text_of(heading):
         return text_of(heading)
     meta = first_match(soup, sel.POST_TITLE_META)
     if meta is not None and attr_of(meta, "content"):
         return " ".join(attr_of(meta, "content").split())
-    title = text_of(soup.title) if soup.title is not None else ""
+    title = text_of(select_one(soup, "title")) if select_one(soup, "title") is not None else ""
     for separator in sel.TITLE_SEPARATORS:
         if separator in title:
             return title.rsplit(separator, 1)[0].strip()
     return title
 
 
-def _author(soup: BeautifulSoup, base_url: str, jsonld: list[dict[str, Any]]) -> _Author:
+def _author(soup: HtmlElement, base_url: str, jsonld: list[dict[str, Any]]) -> _Author:
     tag = first_match(_scope(soup), sel.POST_AUTHOR)
-    href = urljoin(base_url, attr_of(tag, "href")) if tag is not None and tag.name == "a" else ""
+    href = urljoin(base_url, attr_of(tag, "href")) if tag is not None and tag.tag == "a" else ""
     name = text_of(tag) if tag is not None else ""
     if not name:
         name = attr_of(first_match(soup, sel.POST_AUTHOR_META), "content")
@@ -218,23 +213,23 @@ def _author_record(author: _Author) -> AuthorRecord | None:
     return AuthorRecord(author.wp_id, author.name, author.slug, author.url, source="html")
 
 
-def _published(soup: BeautifulSoup, jsonld: list[dict[str, Any]]) -> datetime | None:
+def _published(soup: HtmlElement, jsonld: list[dict[str, Any]]) -> datetime | None:
     return _date(soup, sel.POST_PUBLISHED_META, sel.POST_PUBLISHED, jsonld, "datePublished")
 
 
-def _modified(soup: BeautifulSoup, jsonld: list[dict[str, Any]]) -> datetime | None:
+def _modified(soup: HtmlElement, jsonld: list[dict[str, Any]]) -> datetime | None:
     return _date(soup, sel.POST_MODIFIED_META, sel.POST_MODIFIED, jsonld, "dateModified")
 
 
 def _date(
-    soup: BeautifulSoup,
+    soup: HtmlElement,
     metas: tuple[str, ...],
     times: tuple[str, ...],
     jsonld: list[dict[str, Any]],
     key: str,
 ) -> datetime | None:
-    candidates = [attr_of(soup.select_one(s), "content") for s in metas]
-    candidates += [attr_of(_scope(soup).select_one(s), "datetime") for s in times]
+    candidates = [attr_of(select_one(soup, s), "content") for s in metas]
+    candidates += [attr_of(select_one(_scope(soup), s), "datetime") for s in times]
     candidates += [str(obj.get(key) or "") for obj in jsonld if _is_article(obj)]
     for value in candidates:
         parsed = parse_iso_utc(value)
@@ -246,28 +241,8 @@ def _date(
 # ---- JSON-LD (Yoast, Rank Math, Jetpack) ------------------------------------------------------
 
 
-def _jsonld_objects(soup: BeautifulSoup) -> Iterator[dict[str, Any]]:
-    for script in soup.select(sel.JSON_LD):
-        try:
-            data = json.loads(script.get_text())
-        except ValueError:
-            continue
-        yield from _flatten_jsonld(data)
-
-
-def _flatten_jsonld(data: Any) -> Iterator[dict[str, Any]]:
-    if isinstance(data, list):
-        for item in data:
-            yield from _flatten_jsonld(item)
-    elif isinstance(data, dict):
-        yield data
-        yield from _flatten_jsonld(data.get("@graph"))
-
-
 def _is_article(obj: dict[str, Any]) -> bool:
-    kinds = obj.get("@type")
-    names = kinds if isinstance(kinds, list) else [kinds]
-    return any(str(n) in ("Article", "BlogPosting", "NewsArticle", "WebPage") for n in names)
+    return has_type(obj, ("Article", "BlogPosting", "NewsArticle", "WebPage"))
 
 
 def _jsonld_author_names(jsonld: list[dict[str, Any]]) -> Iterator[str]:
@@ -281,21 +256,20 @@ def _jsonld_author_names(jsonld: list[dict[str, Any]]) -> Iterator[str]:
 # ---- content, terms, comments ---------------------------------------------------------------
 
 
-def _scope(soup: BeautifulSoup) -> Tag:
-    return first_match(soup, sel.POST_SCOPE) or soup
+def _scope(soup: HtmlElement) -> HtmlElement:
+    scope = first_match(soup, sel.POST_SCOPE)
+    return scope if scope is not None else soup
 
 
-def _content_html(soup: BeautifulSoup) -> str | None:
+def _content_html(soup: HtmlElement) -> str | None:
     """The entry content's inner HTML without sharing widgets and other chrome; None if absent."""
     content = first_match(soup, sel.POST_CONTENT)
     if content is None:
         return None
-    cleaned = copy.copy(content)
-    drop_matching(cleaned, sel.POST_CONTENT_NOISE)
-    return cleaned.decode_contents().strip()
+    return inner_html(cleaned_copy(content, sel.POST_CONTENT_NOISE)).strip()
 
 
-def _comment_status(soup: BeautifulSoup) -> str | None:
+def _comment_status(soup: HtmlElement) -> str | None:
     if first_match(soup, sel.COMMENTS_OPEN) is not None:
         return "open"
     if first_match(soup, sel.COMMENTS_CLOSED) is not None:
@@ -303,9 +277,9 @@ def _comment_status(soup: BeautifulSoup) -> str | None:
     return None
 
 
-def _comment_feed(soup: BeautifulSoup, canonical: str, wp_id: int) -> str | None:
+def _comment_feed(soup: HtmlElement, canonical: str, wp_id: int) -> str | None:
     """This post's RSS comments feed (feed_links_extra), not the site-wide one."""
-    links = [urljoin(canonical, attr_of(t, "href")) for t in soup.select(sel.RSS_ALTERNATE)]
+    links = [urljoin(canonical, attr_of(t, "href")) for t in select(soup, sel.RSS_ALTERNATE)]
     own = canonical.rstrip("/")
     for href in links:
         if is_post_comment_feed(href, own, wp_id):
@@ -313,9 +287,9 @@ def _comment_feed(soup: BeautifulSoup, canonical: str, wp_id: int) -> str | None
     return None
 
 
-def _atom_feed(soup: BeautifulSoup, rss: str | None) -> str | None:
+def _atom_feed(soup: HtmlElement, rss: str | None) -> str | None:
     """The post's Atom comments feed: advertised, or derived from the RSS one (same endpoint)."""
-    for tag in soup.select(sel.ATOM_ALTERNATE):
+    for tag in select(soup, sel.ATOM_ALTERNATE):
         href = attr_of(tag, "href")
         if rss and href.startswith(rss.rstrip("/")):
             return href

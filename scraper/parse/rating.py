@@ -13,6 +13,7 @@ Scales and worst values, so analysts can audit `normalized = (value - worst) / (
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import re
@@ -23,23 +24,26 @@ from lxml import html as lxml_html
 
 from archive.records import RatingRecord
 from scraper.parse.body import parse_fragment, tree_text
+from scraper.parse.jsonld import read_jsonld
 from scraper.parse.rating_text import Score, checked, find_text_rating
+from scraper.parse.tree import HtmlElement, ParsedPage, as_page
 
 LOGGER = logging.getLogger(__name__)
 
 
-def parse_rating(content_html: str, page_html: str | None = None) -> RatingRecord | None:
+def parse_rating(content_html: str, page: ParsedPage | str | None = None) -> RatingRecord | None:
     """The review rating of a post, or None. Never raises on malformed input.
 
     `content_html` is the post body (REST `content.rendered` or a page's entry content);
-    `page_html`, when given, is the whole rendered page, head included.
+    `page`, when given, is the whole rendered page, head included (its tree is only read).
     """
     content_tree = parse_fragment(content_html)
+    page = as_page(page, "") if page is not None else None
     score = (
-        _find_json_ld(page_html or "")
-        or _find_json_ld(content_html)
+        (_find_json_ld(page.root) if page else None)
+        or _find_json_ld(content_tree)
         or _find_plugin(content_html, content_tree)
-        or _find_plugin_in_page(page_html or "")
+        or (_find_plugin_in_page(page) if page else None)
         or _find_text(content_html, content_tree)
     )
     return _to_record(score) if score else None
@@ -76,31 +80,15 @@ def _to_float(raw: object) -> float | None:
 
 # ---------------------------------------------------------------- JSON-LD
 
-_JSON_LD_RE = re.compile(
-    r"<script\b[^>]*?\btype\s*=\s*[\"']?application/ld\+json[\"']?[^>]*>(.*?)</script\s*>",
-    re.IGNORECASE | re.DOTALL,
-)
-_JSON_WRAPPER_RE = re.compile(r"^\s*(?:<!--|/\*\s*<!\[CDATA\[\s*\*/)|(?:-->|/\*\s*\]\]>\s*\*/)\s*$")
 
-
-def _find_json_ld(html: str) -> Score | None:
-    """The first reviewRating, in document order, of the page's JSON-LD blocks."""
-    if "ld+json" not in html:
-        return None
-    for block in _JSON_LD_RE.finditer(html):
-        for rating in _iter_review_ratings(_load_json(block.group(1))):
+def _find_json_ld(root: HtmlElement | None) -> Score | None:
+    """The first reviewRating, in document order, of the JSON-LD blocks under `root`."""
+    for document in read_jsonld(root):
+        for rating in _iter_review_ratings(document):
             score = _json_ld_score(rating)
             if score:
                 return score
     return None
-
-
-def _load_json(text: str) -> Any:
-    try:
-        return json.loads(_JSON_WRAPPER_RE.sub("", text), strict=False)
-    except (ValueError, RecursionError):
-        LOGGER.debug("invalid JSON-LD ignored: %.80s", text)
-        return None
 
 
 def _iter_review_ratings(data: Any) -> Iterator[dict[str, Any]]:
@@ -342,11 +330,9 @@ def _find_plugin(html: str, tree: lxml_html.HtmlElement | None) -> Score | None:
     return None
 
 
-def _find_plugin_in_page(page_html: str) -> Score | None:
-    if not any(rule.marker in page_html for rule in PLUGIN_RULES):
+def _find_plugin_in_page(page: ParsedPage) -> Score | None:
+    if not any(rule.marker in page.html for rule in PLUGIN_RULES):
         return None
-    tree = parse_fragment(page_html)
-    if tree is None:
-        return None
+    tree = copy.deepcopy(page.root)  # the page's tree is shared: noise is dropped from a copy
     _drop(tree, _PAGE_NOISE_XPATH)
-    return _find_plugin(page_html, tree)
+    return _find_plugin(page.html, tree)

@@ -8,22 +8,23 @@ from __future__ import annotations
 
 from urllib.parse import urljoin, urlsplit
 
-from bs4 import Tag
-
 from archive.identity import slugify
 from archive.records import TermRef
 from scraper.parse import selectors as sel
 from scraper.parse.markup import attr_of, text_of, tokens_of
+from scraper.parse.tree import HtmlElement, select
 
 
-def parse_terms(scope: Tag, article: Tag | None, base_url: str) -> tuple[TermRef, ...]:
+def parse_terms(
+    scope: HtmlElement, article: HtmlElement | None, base_url: str
+) -> tuple[TermRef, ...]:
     """Terms linked inside `scope` (not in the content or comments) plus `article`'s post_class."""
-    excluded = {id(tag) for s in sel.POST_TERM_EXCLUDE for tag in scope.select(s)}
+    excluded = {tag for s in sel.POST_TERM_EXCLUDE for tag in select(scope, s)}
     post_classes = _post_class_terms(article)
     found: dict[tuple[str, str], TermRef] = {}
     for selector in sel.POST_TERM_LINKS:
-        for link in scope.select(selector):
-            if any(id(parent) in excluded for parent in link.parents):
+        for link in select(scope, selector):
+            if any(parent in excluded for parent in link.iterancestors()):
                 continue
             ref = _term_ref(link, urljoin(base_url, attr_of(link, "href")), post_classes)
             if ref is not None:
@@ -46,7 +47,7 @@ def _add_class_term(found: dict[tuple[str, str], TermRef], taxonomy: str, slug: 
     found[(taxonomy, slug)] = TermRef(taxonomy=taxonomy, slug=slug)
 
 
-def _post_class_terms(article: Tag | None) -> list[tuple[str, str]]:
+def _post_class_terms(article: HtmlElement | None) -> list[tuple[str, str]]:
     """(taxonomy, slug) from post_class() on the article: category-{slug}, tag-{slug}."""
     pairs = []
     for name in tokens_of(article):
@@ -57,7 +58,7 @@ def _post_class_terms(article: Tag | None) -> list[tuple[str, str]]:
     return pairs
 
 
-def _term_ref(link: Tag, href: str, post_classes: list[tuple[str, str]]) -> TermRef | None:
+def _term_ref(link: HtmlElement, href: str, post_classes: list[tuple[str, str]]) -> TermRef | None:
     name = text_of(link)
     category = sel.TERM_CATEGORY_PATH.search(href)
     tag = sel.TERM_TAG_PATH.search(href)
@@ -78,13 +79,14 @@ def _term_ref(link: Tag, href: str, post_classes: list[tuple[str, str]]) -> Term
     return TermRef(_term_taxonomy(link, slug, post_classes), slug, name)
 
 
-def _term_taxonomy(link: Tag, slug: str, post_classes: list[tuple[str, str]]) -> str:
+def _term_taxonomy(link: HtmlElement, slug: str, post_classes: list[tuple[str, str]]) -> str:
     """Taxonomy of a link under a custom base: post_class, then where it sits, then its rel."""
     for taxonomy, known in post_classes:
         if known == slug:
             return taxonomy
-    if any(link.find_parent(class_=s.lstrip(".")) for s in sel.TERM_CATEGORY_CONTEXT):
+    ancestor_classes = {name for parent in link.iterancestors() for name in tokens_of(parent)}
+    if any(s.lstrip(".") in ancestor_classes for s in sel.TERM_CATEGORY_CONTEXT):
         return "category"
-    if any(link.find_parent(class_=s.lstrip(".")) for s in sel.TERM_TAG_CONTEXT):
+    if any(s.lstrip(".") in ancestor_classes for s in sel.TERM_TAG_CONTEXT):
         return "post_tag"
     return "category" if "category" in tokens_of(link, "rel") else "post_tag"

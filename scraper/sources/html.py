@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections import deque
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from urllib.parse import urljoin
 
@@ -36,6 +36,7 @@ from scraper.parse import selectors as sel
 from scraper.parse.comments import parse_comments
 from scraper.parse.listing import parse_listing, parse_sitemap
 from scraper.parse.page import parse_post_page
+from scraper.parse.tree import ParsedPage, parse_page
 from scraper.pool import map_ordered
 from scraper.sources import Discovery, fetch_or_problem
 from scraper.wpurls import comment_page_number, same_page
@@ -58,12 +59,6 @@ class PostPage:
     author: AuthorRecord | None = None
     atom_comments_url: str | None = None
     pages_fetched: int = 0
-
-
-@dataclass
-class _Fetched:
-    html: str
-    url: str
 
 
 @dataclass
@@ -92,7 +87,7 @@ def fetch_post_page(
     first = _fetch_html(client, url, problems)
     if first is None:
         return PostPage(None, [], problems, None)
-    parsed = parse_post_page(first.html, first.url)
+    parsed = parse_post_page(first)
     problems += parsed.problems
     if parsed.post is None:
         return PostPage(None, [], problems, parsed.comment_feed_url, pages_fetched=1)
@@ -118,9 +113,9 @@ def _comment_order(comment: CommentRecord) -> tuple[datetime, int]:
     return (comment.published_at or _UNDATED, comment.wp_id)
 
 
-def _read_comment_page(crawl: _Crawl, page: _Fetched, requested: str) -> None:
+def _read_comment_page(crawl: _Crawl, page: ParsedPage, requested: str) -> None:
     parsed = parse_comments(
-        page.html, page.url, crawl.post_wp_id, utc_offset_hours=crawl.utc_offset_hours
+        page, post_wp_id=crawl.post_wp_id, utc_offset_hours=crawl.utc_offset_hours
     )
     crawl.problems += parsed.problems
     crawl.seen_urls.update({same_page(page.url), same_page(requested)})
@@ -153,8 +148,9 @@ def _follow_comment_pages(client: HttpClient, crawl: _Crawl) -> None:
         crawl.problems.append(ProblemRecord("gap", message))
 
 
-def _fetch_html(client: HttpClient, url: str, problems: list[ProblemRecord]) -> _Fetched | None:
-    """GET a page as text; a failure of this one page is a problem, not an exception."""
+def _fetch_html(client: HttpClient, url: str, problems: list[ProblemRecord]) -> ParsedPage | None:
+    """GET and parse a page (once, for every reader); a failure of this one page is a problem,
+    not an exception."""
     try:
         response = client.get(url)
     except SITE_REFUSALS:
@@ -168,7 +164,7 @@ def _fetch_html(client: HttpClient, url: str, problems: list[ProblemRecord]) -> 
     if response.status_code >= 400:
         problems.append(ProblemRecord("http", f"{url} answered {response.status_code}", url))
         return None
-    return _Fetched(_decode(response), response.url or url)
+    return parse_page(_decode(response), response.url or url)
 
 
 def _decode(response: requests.Response) -> str:
@@ -285,11 +281,7 @@ class HtmlSource:
             if same_page(url) in seen_pages:
                 continue
             seen_pages.add(same_page(url))
-            html = self.discovery.home_html if url == home else None
-            if html is None:
-                fetched = _fetch_html(self.client, url, problems)
-                html = fetched.html if fetched is not None else ""
-            listing = parse_listing(html, url)
+            listing = parse_listing(self._listing_page(url, home, problems))
             for post_url in listing.post_urls:
                 if post_url not in seen_posts:
                     seen_posts.add(post_url)
@@ -297,6 +289,14 @@ class HtmlSource:
             queue.extend(listing.page_urls)
             yield from problems
             problems.clear()
+
+    def _listing_page(self, url: str, home: str, problems: list[ProblemRecord]) -> ParsedPage:
+        """A listing page, parsed; the home page's HTML came with discovery. Links resolve
+        against the URL asked for, as a redirect to another host must not make its posts ours."""
+        if url == home and self.discovery.home_html is not None:
+            return parse_page(self.discovery.home_html, url)
+        fetched = _fetch_html(self.client, url, problems)
+        return replace(fetched, url=url) if fetched is not None else parse_page("", url)
 
 
 def _new_terms(post: PostRecord, seen: set[tuple[str, str]]) -> Iterator[TermRecord]:
