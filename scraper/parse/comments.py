@@ -132,10 +132,10 @@ def parse_comments(
     without it such dates are taken as UTC and one problem says so.
     """
     page = as_page(page, base_url)
-    soup, base_url, html = page.root, page.url, page.html
-    tree = _read_tree(soup)
+    doc, base_url, html = page.root, page.url, page.html
+    tree = _read_tree(doc)
     items = [_read_item(tree, wp_id) for wp_id in tree.nodes]
-    block_theme = select_one(soup, sel.BLOCK_COMMENT_TEMPLATE) is not None
+    block_theme = select_one(doc, sel.BLOCK_COMMENT_TEMPLATE) is not None
     ctx = _Context(tree, base_url, post_wp_id, _thread_limit(items), block_theme, utc_offset_hours)
     if "<html" in html[:2000].lower() and "</html>" not in html[-4000:].lower():
         ctx.problems.append(
@@ -145,14 +145,14 @@ def parse_comments(
     if ctx.text_dates and utc_offset_hours is None:
         message = "comment dates shown only as text, without time zone: taken as UTC"
         ctx.problems.append(ProblemRecord("parse", message, base_url))
-    current = _current_page(soup, base_url, comments)
-    return CommentPage(comments, _page_links(soup, base_url, current), ctx.problems, current)
+    current = _current_page(doc, base_url, comments)
+    return CommentPage(comments, _page_links(doc, base_url, current), ctx.problems, current)
 
 
-def _read_tree(soup: HtmlElement) -> _Tree:
+def _read_tree(doc: HtmlElement) -> _Tree:
     """Comment id -> its outermost element (document order puts ancestors first)."""
     nodes: dict[int, HtmlElement] = {}
-    for tag in soup.iter(*sel.COMMENT_NODE_TAGS):
+    for tag in doc.iter(*sel.COMMENT_NODE_TAGS):
         wp_id = _comment_id(str(tag.get("id") or ""))
         if wp_id is not None and wp_id not in nodes:
             nodes[wp_id] = tag
@@ -313,11 +313,11 @@ def _ping_type(node: HtmlElement) -> str:
     return next((c for c in tokens_of(node) if c in sel.PING_CLASSES), "pingback")
 
 
-def _current_page(soup: HtmlElement, base_url: str, comments: list[CommentRecord]) -> int | None:
+def _current_page(doc: HtmlElement, base_url: str, comments: list[CommentRecord]) -> int | None:
     """This page's number: the pagination's current marker, else the page the comments'
     own permalinks name (WordPress links each comment to the page it is on), else the URL's."""
     for selector in sel.COMMENT_PAGE_CURRENT:
-        tag = select_one(soup, selector)
+        tag = select_one(doc, selector)
         match = re.search(r"\d+", text_of(tag)) if tag is not None else None
         if match:
             return int(match.group())
@@ -329,12 +329,12 @@ def _current_page(soup: HtmlElement, base_url: str, comments: list[CommentRecord
     return comment_page_number(base_url)
 
 
-def _page_links(soup: HtmlElement, base_url: str, current: int | None) -> list[str]:
+def _page_links(doc: HtmlElement, base_url: str, current: int | None) -> list[str]:
     """Links to this post's other comment pages, nav links first, each URL once."""
     own_post = post_key(base_url)
     found: dict[str, None] = {}
     for selector in sel.COMMENT_PAGE_LINKS:
-        for link in select(soup, selector):
+        for link in select(doc, selector):
             url = urldefrag(urljoin(base_url, str(link.get("href") or "")))[0]
             number = comment_page_number(url)
             if number is None or number == current or post_key(url) != own_post:

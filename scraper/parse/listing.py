@@ -53,14 +53,14 @@ def parse_sitemap(content: bytes) -> Sitemap:
 def parse_listing(page: ParsedPage | str, base_url: str = "") -> Listing:
     """Post links and pagination links (`/page/N/`, `?paged=N`) on one listing page of the site."""
     page = as_page(page, base_url)
-    soup, base_url = page.root, page.url
+    doc, base_url = page.root, page.url
     host = urlsplit(base_url).netloc.lower()
     posts: list[str] = []
     for selector in sel.LISTING_POST_LINKS:
-        posts += [_absolute(base_url, str(a.get("href") or "")) for a in select(soup, selector)]
+        posts += [_absolute(base_url, str(a.get("href") or "")) for a in select(doc, selector)]
     pages: list[str] = []
     for selector in sel.LISTING_NEXT_LINKS:
-        for link in select(soup, selector):
+        for link in select(doc, selector):
             url = _absolute(base_url, str(link.get("href") or ""))
             if listing_page_number(url) is not None:
                 pages.append(url)

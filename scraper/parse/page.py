@@ -51,39 +51,40 @@ class _Author:
 def parse_post_page(page: ParsedPage | str, url: str = "") -> ParsedPost:
     """Read the post on its own page (`page.url` is where it was fetched), never raising."""
     page = as_page(page, url)
-    soup, url = page.root, page.url
+    doc, url = page.root, page.url
     problems: list[ProblemRecord] = []
-    if sel.LISTING_BODY_CLASSES & set(tokens_of(body_of(soup))):
+    if sel.LISTING_BODY_CLASSES & set(tokens_of(body_of(doc))):
         problems.append(ProblemRecord("parse", "a listing page (home, archive), not a post", url))
         return ParsedPost(None, problems=problems)
-    canonical = _canonical(soup, url)
-    wp_id, post_type = _post_id(soup)
+    canonical = _canonical(doc, url)
+    wp_id, post_type = _post_id(doc)
     if wp_id is None:
         problems.append(ProblemRecord("parse", "no WordPress post id on the page", url))
         return ParsedPost(None, problems=problems)
-    jsonld = list(jsonld_objects(read_jsonld(soup)))
-    protected = _password_required(soup)
-    content_html = "" if protected else _content_html(soup)
+    jsonld = list(jsonld_objects(read_jsonld(doc)))
+    protected = _password_required(doc)
+    content = None if protected else _content(doc)
+    content_html = "" if protected else None if content is None else inner_html(content).strip()
     if content_html is None:
         problems.append(ProblemRecord("parse", "no entry content found on the page", url))
     body = parse_body(content_html or "", canonical)
-    author = _author(soup, canonical, jsonld)
-    feed = _comment_feed(soup, canonical, wp_id)
+    author = _author(doc, canonical, jsonld)
+    feed = _comment_feed(doc, canonical, wp_id)
     post = PostRecord(
         wp_id=wp_id,
         type=post_type,
         url=canonical,
-        title=_title(soup, protected),
+        title=_title(doc, protected),
         slug=slug_in_permalink(canonical),
         author_wp_id=author.wp_id,
         author_name=author.name,
-        published_at=_published(soup, jsonld),
-        modified_at=_modified(soup, jsonld),
+        published_at=_published(doc, jsonld),
+        modified_at=_modified(doc, jsonld),
         content_html=body.html,
         content_text=body.text,
-        rating=parse_rating(content_html or "", page),
-        terms=parse_terms(_scope(soup), select_one(soup, "article[id^=post-]"), canonical),
-        comment_status=_comment_status(soup),
+        rating=parse_rating(content_html or "", page, content_tree=content),
+        terms=parse_terms(_scope(doc), select_one(doc, "article[id^=post-]"), canonical),
+        comment_status=_comment_status(doc),
         source="html",
         raw={
             "author_slug": author.slug,
@@ -92,20 +93,20 @@ def parse_post_page(page: ParsedPage | str, url: str = "") -> ParsedPost:
             "protected": protected,
         },
     )
-    return ParsedPost(post, _author_record(author), feed, _atom_feed(soup, feed), problems)
+    return ParsedPost(post, _author_record(author), feed, _atom_feed(doc, feed), problems)
 
 
-def _canonical(soup: HtmlElement, url: str) -> str:
-    href = attr_of(select_one(soup, sel.POST_CANONICAL), "href")
+def _canonical(doc: HtmlElement, url: str) -> str:
+    href = attr_of(select_one(doc, sel.POST_CANONICAL), "href")
     return strip_comment_page(urljoin(url, href) if href else url)
 
 
 # ---- identity -------------------------------------------------------------------------------
 
 
-def _post_id(soup: HtmlElement) -> tuple[int | None, str]:
+def _post_id(doc: HtmlElement) -> tuple[int | None, str]:
     """(wp_id, "post" | "page"): each strategy is tried in turn, the first id found wins."""
-    post_type = _post_type(soup)
+    post_type = _post_type(doc)
     strategies: tuple[Callable[[HtmlElement], int | None], ...] = (
         _id_from_body_class,
         _id_from_shortlink,
@@ -114,60 +115,60 @@ def _post_id(soup: HtmlElement) -> tuple[int | None, str]:
         _id_from_article,
     )
     for strategy in strategies:
-        wp_id = strategy(soup)
+        wp_id = strategy(doc)
         if wp_id is not None:
             return wp_id, post_type
     return None, post_type
 
 
-def _post_type(soup: HtmlElement) -> str:
-    classes = tokens_of(body_of(soup)) + tokens_of(select_one(soup, "article[id^=post-]"))
-    rest = sel.POST_ID_REST_LINK.search(attr_of(select_one(soup, sel.POST_REST_LINK), "href"))
+def _post_type(doc: HtmlElement) -> str:
+    classes = tokens_of(body_of(doc)) + tokens_of(select_one(doc, "article[id^=post-]"))
+    rest = sel.POST_ID_REST_LINK.search(attr_of(select_one(doc, sel.POST_REST_LINK), "href"))
     if any(c.startswith("page-id-") or c == "type-page" for c in classes):
         return "page"
     return "page" if rest and rest.group(1) == "pages" else "post"
 
 
-def _id_from_body_class(soup: HtmlElement) -> int | None:
-    for name in tokens_of(body_of(soup)):
+def _id_from_body_class(doc: HtmlElement) -> int | None:
+    for name in tokens_of(body_of(doc)):
         match = sel.POST_ID_BODY_CLASS.match(name)
         if match:
             return int(match.group(1))
     return None
 
 
-def _id_from_shortlink(soup: HtmlElement) -> int | None:
-    match = sel.POST_ID_SHORTLINK.search(attr_of(select_one(soup, sel.POST_SHORTLINK), "href"))
+def _id_from_shortlink(doc: HtmlElement) -> int | None:
+    match = sel.POST_ID_SHORTLINK.search(attr_of(select_one(doc, sel.POST_SHORTLINK), "href"))
     return int(match.group(1)) if match else None
 
 
-def _id_from_rest_link(soup: HtmlElement) -> int | None:
-    match = sel.POST_ID_REST_LINK.search(attr_of(select_one(soup, sel.POST_REST_LINK), "href"))
+def _id_from_rest_link(doc: HtmlElement) -> int | None:
+    match = sel.POST_ID_REST_LINK.search(attr_of(select_one(doc, sel.POST_REST_LINK), "href"))
     return int(match.group(2)) if match else None
 
 
-def _id_from_comment_form(soup: HtmlElement) -> int | None:
-    value = attr_of(select_one(soup, sel.POST_COMMENT_FORM_ID), "value")
+def _id_from_comment_form(doc: HtmlElement) -> int | None:
+    value = attr_of(select_one(doc, sel.POST_COMMENT_FORM_ID), "value")
     return int(value) if value.isdigit() else None
 
 
-def _id_from_article(soup: HtmlElement) -> int | None:
-    match = sel.POST_ID_ARTICLE.match(attr_of(select_one(soup, "article[id^=post-]"), "id"))
+def _id_from_article(doc: HtmlElement) -> int | None:
+    match = sel.POST_ID_ARTICLE.match(attr_of(select_one(doc, "article[id^=post-]"), "id"))
     return int(match.group(1)) if match else None
 
 
 # ---- title, author, dates -------------------------------------------------------------------
 
 
-def _password_required(soup: HtmlElement) -> bool:
+def _password_required(doc: HtmlElement) -> bool:
     """A password-protected post: core's password form stands where the content would be
     (block themes print no post-password-required class, so the form decides)."""
-    classes = tokens_of(body_of(soup)) + tokens_of(select_one(soup, "article[id^=post-]"))
-    return "post-password-required" in classes or first_match(soup, sel.PASSWORD_FORM) is not None
+    classes = tokens_of(body_of(doc)) + tokens_of(select_one(doc, "article[id^=post-]"))
+    return "post-password-required" in classes or first_match(doc, sel.PASSWORD_FORM) is not None
 
 
-def _title(soup: HtmlElement, protected: bool) -> str:
-    title = _shown_title(soup)
+def _title(doc: HtmlElement, protected: bool) -> str:
+    title = _shown_title(doc)
     # Themes print "Protected: Title" for password-protected posts (get_the_title's
     # protected_title_format); the REST API gives the bare title, and so do we.
     if protected and title.startswith(sel.PROTECTED_TITLE_PREFIX):
@@ -175,26 +176,26 @@ def _title(soup: HtmlElement, protected: bool) -> str:
     return title
 
 
-def _shown_title(soup: HtmlElement) -> str:
-    heading = first_match(soup, sel.POST_TITLE)
+def _shown_title(doc: HtmlElement) -> str:
+    heading = first_match(doc, sel.POST_TITLE)
     if heading is not None and text_of(heading):
         return text_of(heading)
-    meta = first_match(soup, sel.POST_TITLE_META)
+    meta = first_match(doc, sel.POST_TITLE_META)
     if meta is not None and attr_of(meta, "content"):
         return " ".join(attr_of(meta, "content").split())
-    title = text_of(select_one(soup, "title")) if select_one(soup, "title") is not None else ""
+    title = text_of(select_one(doc, "title")) if select_one(doc, "title") is not None else ""
     for separator in sel.TITLE_SEPARATORS:
         if separator in title:
             return title.rsplit(separator, 1)[0].strip()
     return title
 
 
-def _author(soup: HtmlElement, base_url: str, jsonld: list[dict[str, Any]]) -> _Author:
-    tag = first_match(_scope(soup), sel.POST_AUTHOR)
+def _author(doc: HtmlElement, base_url: str, jsonld: list[dict[str, Any]]) -> _Author:
+    tag = first_match(_scope(doc), sel.POST_AUTHOR)
     href = urljoin(base_url, attr_of(tag, "href")) if tag is not None and tag.tag == "a" else ""
     name = text_of(tag) if tag is not None else ""
     if not name:
-        name = attr_of(first_match(soup, sel.POST_AUTHOR_META), "content")
+        name = attr_of(first_match(doc, sel.POST_AUTHOR_META), "content")
     if not name:
         name = next((n for n in _jsonld_author_names(jsonld)), "")
     slug_match = sel.AUTHOR_SLUG_IN_PATH.search(urlsplit(href).path)
@@ -213,23 +214,23 @@ def _author_record(author: _Author) -> AuthorRecord | None:
     return AuthorRecord(author.wp_id, author.name, author.slug, author.url, source="html")
 
 
-def _published(soup: HtmlElement, jsonld: list[dict[str, Any]]) -> datetime | None:
-    return _date(soup, sel.POST_PUBLISHED_META, sel.POST_PUBLISHED, jsonld, "datePublished")
+def _published(doc: HtmlElement, jsonld: list[dict[str, Any]]) -> datetime | None:
+    return _date(doc, sel.POST_PUBLISHED_META, sel.POST_PUBLISHED, jsonld, "datePublished")
 
 
-def _modified(soup: HtmlElement, jsonld: list[dict[str, Any]]) -> datetime | None:
-    return _date(soup, sel.POST_MODIFIED_META, sel.POST_MODIFIED, jsonld, "dateModified")
+def _modified(doc: HtmlElement, jsonld: list[dict[str, Any]]) -> datetime | None:
+    return _date(doc, sel.POST_MODIFIED_META, sel.POST_MODIFIED, jsonld, "dateModified")
 
 
 def _date(
-    soup: HtmlElement,
+    doc: HtmlElement,
     metas: tuple[str, ...],
     times: tuple[str, ...],
     jsonld: list[dict[str, Any]],
     key: str,
 ) -> datetime | None:
-    candidates = [attr_of(select_one(soup, s), "content") for s in metas]
-    candidates += [attr_of(select_one(_scope(soup), s), "datetime") for s in times]
+    candidates = [attr_of(select_one(doc, s), "content") for s in metas]
+    candidates += [attr_of(select_one(_scope(doc), s), "datetime") for s in times]
     candidates += [str(obj.get(key) or "") for obj in jsonld if _is_article(obj)]
     for value in candidates:
         parsed = parse_iso_utc(value)
@@ -256,30 +257,28 @@ def _jsonld_author_names(jsonld: list[dict[str, Any]]) -> Iterator[str]:
 # ---- content, terms, comments ---------------------------------------------------------------
 
 
-def _scope(soup: HtmlElement) -> HtmlElement:
-    scope = first_match(soup, sel.POST_SCOPE)
-    return scope if scope is not None else soup
+def _scope(doc: HtmlElement) -> HtmlElement:
+    scope = first_match(doc, sel.POST_SCOPE)
+    return scope if scope is not None else doc
 
 
-def _content_html(soup: HtmlElement) -> str | None:
-    """The entry content's inner HTML without sharing widgets and other chrome; None if absent."""
-    content = first_match(soup, sel.POST_CONTENT)
-    if content is None:
-        return None
-    return inner_html(cleaned_copy(content, sel.POST_CONTENT_NOISE)).strip()
+def _content(doc: HtmlElement) -> HtmlElement | None:
+    """A copy of the entry content without sharing widgets and other chrome; None if absent."""
+    content = first_match(doc, sel.POST_CONTENT)
+    return None if content is None else cleaned_copy(content, sel.POST_CONTENT_NOISE)
 
 
-def _comment_status(soup: HtmlElement) -> str | None:
-    if first_match(soup, sel.COMMENTS_OPEN) is not None:
+def _comment_status(doc: HtmlElement) -> str | None:
+    if first_match(doc, sel.COMMENTS_OPEN) is not None:
         return "open"
-    if first_match(soup, sel.COMMENTS_CLOSED) is not None:
+    if first_match(doc, sel.COMMENTS_CLOSED) is not None:
         return "closed"
     return None
 
 
-def _comment_feed(soup: HtmlElement, canonical: str, wp_id: int) -> str | None:
+def _comment_feed(doc: HtmlElement, canonical: str, wp_id: int) -> str | None:
     """This post's RSS comments feed (feed_links_extra), not the site-wide one."""
-    links = [urljoin(canonical, attr_of(t, "href")) for t in select(soup, sel.RSS_ALTERNATE)]
+    links = [urljoin(canonical, attr_of(t, "href")) for t in select(doc, sel.RSS_ALTERNATE)]
     own = canonical.rstrip("/")
     for href in links:
         if is_post_comment_feed(href, own, wp_id):
@@ -287,9 +286,9 @@ def _comment_feed(soup: HtmlElement, canonical: str, wp_id: int) -> str | None:
     return None
 
 
-def _atom_feed(soup: HtmlElement, rss: str | None) -> str | None:
+def _atom_feed(doc: HtmlElement, rss: str | None) -> str | None:
     """The post's Atom comments feed: advertised, or derived from the RSS one (same endpoint)."""
-    for tag in select(soup, sel.ATOM_ALTERNATE):
+    for tag in select(doc, sel.ATOM_ALTERNATE):
         href = attr_of(tag, "href")
         if rss and href.startswith(rss.rstrip("/")):
             return href

@@ -31,13 +31,20 @@ from scraper.parse.tree import HtmlElement, ParsedPage, as_page
 LOGGER = logging.getLogger(__name__)
 
 
-def parse_rating(content_html: str, page: ParsedPage | str | None = None) -> RatingRecord | None:
+def parse_rating(
+    content_html: str,
+    page: ParsedPage | str | None = None,
+    *,
+    content_tree: HtmlElement | None = None,
+) -> RatingRecord | None:
     """The review rating of a post, or None. Never raises on malformed input.
 
     `content_html` is the post body (REST `content.rendered` or a page's entry content);
-    `page`, when given, is the whole rendered page, head included (its tree is only read).
+    `page`, when given, is the whole rendered page, head included (its tree is only read);
+    `content_tree`, when given, is the body already parsed, a copy this function may change.
     """
-    content_tree = parse_fragment(content_html)
+    if content_tree is None:
+        content_tree = parse_fragment(content_html)
     page = as_page(page, "") if page is not None else None
     score = (
         (_find_json_ld(page.root) if page else None)

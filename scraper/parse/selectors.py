@@ -229,7 +229,6 @@ POST_REST_LINK = "link[rel~=alternate][type='application/json'][href]"
 POST_COMMENT_FORM_ID = "input[name=comment_post_ID][value]"
 RSS_ALTERNATE = "link[rel~=alternate][type='application/rss+xml'][href]"
 ATOM_ALTERNATE = "link[rel~=alternate][type='application/atom+xml'][href]"
-JSON_LD = "script[type='application/ld+json']"
 TITLE_SEPARATORS = (" – ", " — ", " | ", " - ", " · ", " « ", " » ")
 
 # ---- listing pages (HTML discovery) -------------------------------------------------------------

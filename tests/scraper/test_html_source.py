@@ -19,7 +19,9 @@ from archive.records import (
 from scraper.errors import BlockedError
 from scraper.http import HttpClient, HttpSettings
 from scraper.parse.listing import parse_listing
+from scraper.parse.tree import ParsedPage, parse_page
 from scraper.sources import Discovery
+from scraper.sources import html as html_source
 from scraper.sources.html import HtmlSource, fetch_post_page
 from tests.recorded import RECORDED, load_manifest
 
@@ -151,6 +153,22 @@ def test_every_comment_page_is_fetched_once_in_either_order(order: str, permalin
     assert len(fetched) == PAGES == len(set(fetched)) == page.pages_fetched
     assert page.problems == []
     assert page.comment_feed_url == feed_url(permalink)
+
+
+@responses.activate
+def test_each_fetched_page_is_parsed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    serve_paged_post("oldest", PRETTY)
+    parsed: list[str] = []
+
+    def counting_parse(html: str, url: str) -> ParsedPage:
+        parsed.append(url)
+        return parse_page(html, url)
+
+    monkeypatch.setattr(html_source, "parse_page", counting_parse)
+    page = fetch_post_page(client(), PRETTY)
+    assert len(page.comments) == len(EXPECTED_IDS)
+    assert sorted(parsed) == sorted(call.request.url for call in responses.calls)
+    assert len(parsed) == PAGES
 
 
 @responses.activate
