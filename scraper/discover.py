@@ -135,10 +135,10 @@ def _path_of(url: str) -> str:
 
 def _site_record(home: str, index: dict | None, html: str | None, root: str | None) -> SiteRecord:  # type: ignore[type-arg]
     if index is not None:
-        canonical = str(index.get("home") or home).rstrip("/")
+        canonical = str(index.get("home") or home)
         offset = index.get("gmt_offset")
         return SiteRecord(
-            url=canonical if canonical.startswith("http") else home,
+            url=normalize_site_url(canonical) if canonical.startswith("http") else home,
             name=str(index.get("name") or ""),
             description=str(index.get("description") or ""),
             api_root=root,

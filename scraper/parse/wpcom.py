@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from archive.identity import normalize_site_url
 from archive.records import (
     AuthorRecord,
     CommentRecord,
@@ -37,7 +38,7 @@ def parse_wpcom_site(data: Any, site: str, api_root: str) -> SiteRecord:
     options = _dict(info.get("options"))
     offset = options.get("gmt_offset")
     return SiteRecord(
-        url=str(info.get("URL") or f"https://{site}").rstrip("/"),
+        url=normalize_site_url(str(info.get("URL") or site)),
         name=clean_text(str(info.get("name") or "")),
         description=clean_text(str(info.get("description") or "")),
         api_root=api_root,
