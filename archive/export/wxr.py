@@ -20,7 +20,6 @@ from typing import Any, BinaryIO
 
 from sqlalchemy import Connection, Engine, exists, select
 
-from archive.columns import normalize_site_url, slugify
 from archive.db import run_transaction
 from archive.errors import ArchiveError
 from archive.export.wxr_items import (
@@ -32,6 +31,7 @@ from archive.export.wxr_items import (
     iter_post_batches,
 )
 from archive.export.wxr_xml import cdata, element, rss_date, site_clock, xml_text
+from archive.identity import normalize_site_url, slugify
 from archive.models import Author, Post, Site, Term
 
 LOGGER = logging.getLogger(__name__)

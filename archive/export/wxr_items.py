@@ -16,8 +16,8 @@ from typing import Any, BinaryIO
 from sqlalchemy import Connection, Row, func, select
 from sqlalchemy.orm import aliased
 
-from archive.columns import slugify
 from archive.export.wxr_xml import cdata, element, mysql_date, rss_date, xml_attr, xml_text
+from archive.identity import slugify
 from archive.models import Comment, Post, PostTerm, Term
 from archive.upsert import chunked
 
