@@ -24,7 +24,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from archive.db import normalize_database_url  # noqa: E402
-from tests.wordpress.harness import WordPressSite  # noqa: E402
+from tests.wordpress.harness import WordPressSite, interrupt_on_sigterm  # noqa: E402
 from tests.wordpress.pool import SitePool  # noqa: E402
 
 WP_FIXTURES = frozenset({"wp_sites", "wp_rest", "wp_plain", "wp_closed_classic", "wp_closed_block"})
@@ -38,9 +38,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def wp_pool() -> Iterator[SitePool]:
+    """The session's sites; all stopped (configs removed) at the end, also on Ctrl-C or SIGTERM."""
     pool = SitePool(Path(os.environ.get("WPARCHIVE_HARNESS_DIR", ROOT / ".wp-harness")))
-    yield pool
-    pool.stop()
+    with interrupt_on_sigterm():
+        try:
+            yield pool
+        finally:
+            pool.stop()
 
 
 @pytest.fixture(scope="session")

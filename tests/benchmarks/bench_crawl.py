@@ -3,13 +3,15 @@
 Run: .venv/bin/python tests/benchmarks/bench_crawl.py [--repeat 3]
 Both sides run as child processes on this machine in the same run (so interpreter start-up is paid by
 both); the report gives wall times (median of the repeats), their ratio, the requests each made
-(from the server's own log) and each side's peak resident memory.
+(from the server's own log) and each side's peak resident memory. The harness site is stopped at the
+end, also on Ctrl-C, SIGTERM or an error.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -21,7 +23,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.wordpress.harness import WordPressSite, provision_sites  # noqa: E402
+from tests.wordpress.harness import (  # noqa: E402
+    WordPressSite,
+    interrupt_on_sigterm,
+    provision_sites,
+    stop_sites,
+)
 
 # Each child reports its own peak RSS (KiB) as the last line on stderr.
 PEAK = "import resource, sys; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)"
@@ -71,18 +78,14 @@ def bare_once(site: WordPressSite, urls: list[str]) -> tuple[float, int, int]:
     return elapsed, peak, len(site.requests())
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
-    workdir = ROOT / ".wp-harness"
-    site = provision_sites(["rest"], workdir)["rest"]
+def measure(site: WordPressSite, repeat: int) -> dict[str, Any]:
+    """Crawl `repeat` times with each side; the report as a JSON-ready dict."""
     truth: dict[str, Any] = site.truth()
     ours: list[float] = []
     base: list[float] = []
     peaks = {"wparchive": 0, "baseline": 0}
     with tempfile.TemporaryDirectory() as tmp:
-        for n in range(args.repeat):
+        for n in range(repeat):
             elapsed, our_peak, urls = crawl_once(site, Path(tmp), n)
             ours.append(elapsed)
             bare_elapsed, bare_peak, bare_requests = bare_once(site, urls)
@@ -91,7 +94,7 @@ def main() -> None:
                 "wparchive": max(peaks["wparchive"], our_peak),
                 "baseline": max(peaks["baseline"], bare_peak),
             }
-    report = {
+    return {
         "site": site.url,
         "posts_and_pages": len(truth["posts"]),
         "comments": len(truth["comments"]),
@@ -103,6 +106,19 @@ def main() -> None:
         "runs": {"wparchive": [round(t, 3) for t in ours], "baseline": [round(t, 3) for t in base]},
         "peak_rss_mib": {k: round(v / 1024, 1) for k, v in peaks.items()},
     }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    workdir = Path(os.environ.get("WPARCHIVE_HARNESS_DIR", ROOT / ".wp-harness"))
+    with interrupt_on_sigterm():
+        site = provision_sites(["rest"], workdir)["rest"]
+        try:
+            report = measure(site, args.repeat)
+        finally:
+            stop_sites([site])
     print(json.dumps(report, indent=2))
 
 

@@ -3,7 +3,8 @@
 Run: .venv/bin/python tests/benchmarks/bench_memory.py [--small 10000] [--large 100000]
 A WordPress-shaped REST API (generated on the fly, served on 127.0.0.1 on a free port) is crawled
 into a fresh SQLite file by a wparchive child process, once per size; the report gives each run's
-wall time, requests and the child's own peak RSS, and the ratio large/small of the peaks.
+wall time, requests and the child's own peak RSS, and the ratio large/small of the peaks. The server
+and the child are stopped at the end of each run, also on Ctrl-C, SIGTERM or an error.
 """
 
 from __future__ import annotations
@@ -22,6 +23,10 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from tests.wordpress.processes import interrupt_on_sigterm  # noqa: E402
+
 PER_PAGE = 100
 POSTS = 500
 
@@ -127,7 +132,8 @@ def crawl(comments: int) -> dict[str, Any]:
     base: list[str] = [""]
     server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(comments, base))
     base[0] = f"http://127.0.0.1:{server.server_address[1]}"
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    serving = threading.Thread(target=server.serve_forever, daemon=True)
+    serving.start()
     try:
         with tempfile.TemporaryDirectory() as tmp:
             db = f"sqlite:///{Path(tmp) / 'big.db'}"
@@ -138,7 +144,10 @@ def crawl(comments: int) -> dict[str, Any]:
             )
             elapsed = time.perf_counter() - started
     finally:
+        # subprocess.run has already killed the child if it was interrupted.
         server.shutdown()
+        server.server_close()
+        serving.join()
     summary = done.stdout.strip().splitlines()[-1]
     return {
         "comments": comments,
@@ -153,7 +162,8 @@ def main() -> None:
     parser.add_argument("--small", type=int, default=10_000)
     parser.add_argument("--large", type=int, default=100_000)
     args = parser.parse_args()
-    small, large = crawl(args.small), crawl(args.large)
+    with interrupt_on_sigterm():
+        small, large = crawl(args.small), crawl(args.large)
     ratio = large["peak_rss_mib"] / small["peak_rss_mib"]
     print(
         json.dumps(

@@ -1,14 +1,17 @@
 """Real WordPress sites for end-to-end tests: seeded through WordPress, served by PHP's built-in server.
 
 provision_sites() installs what is missing, (re)seeds each site's database when its seed changed,
-and starts one `php -S` per site on its own loopback IP (Debian's wordpress picks
-/etc/wordpress/config-<ip>.php by host). truth() asks WordPress itself what an anonymous visitor
-may see, so tests compare our archive with WordPress, not with our own code.
+and starts one `php -S` per site on its own address in SITE_NETWORK (Debian's wordpress picks
+/etc/wordpress/config-<ip>.php by host; the harness writes only its own, marked ones, and removes
+them when it stops). stop_sites() ends every server it started; so do exit and SIGTERM (atexit,
+interrupt_on_sigterm) and, when this process is killed outright, each server's guard.
+truth() asks WordPress itself what an anonymous visitor may see, so tests compare our archive
+with WordPress, not with our own code.
 """
 
 from __future__ import annotations
 
-import fcntl
+import atexit
 import hashlib
 import json
 import logging
@@ -20,26 +23,32 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from ipaddress import IPv4Network
 from pathlib import Path
 from typing import Any
 
+from tests.wordpress.processes import interrupt_on_sigterm, start_guarded, stop_group
 from tests.wordpress.system import (
     WP_ROOT,
+    ConfigLease,
     HarnessError,
     HarnessUnavailable,
     ensure_mariadb,
     ensure_packages,
-    write_site_config,
+    lease_site_config,
+    machine_lock,
+    render_site_config,
 )
 
 LOGGER = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
 SEED_VERSION = "1"
-LOCK_PATH = Path("/tmp/wparchive-wp-harness.lock")
+# Loopback addresses of the harness's own: nothing else on the machine serves WordPress there.
+SITE_NETWORK = IPv4Network("127.0.100.0/24")
+DB_PREFIX = "wparchive_wp_"
 PRETTY = "/%year%/%monthnum%/%postname%/"
 SERVER_WORKERS = "4"
 START_DEADLINE = 30.0
@@ -48,10 +57,12 @@ _REQUEST_LINE = re.compile(r"\[(\d{3})\]: ([A-Z]+) (\S+)")
 
 __all__ = [
     "SITE_NAMES",
+    "SITE_NETWORK",
     "HarnessError",
     "HarnessUnavailable",
     "LoggedRequest",
     "WordPressSite",
+    "interrupt_on_sigterm",
     "provision_sites",
     "stop_sites",
 ]
@@ -70,7 +81,7 @@ class SiteSpec:
 
     @property
     def db_name(self) -> str:
-        return "wparchive_wp_" + self.name.replace("-", "_")
+        return DB_PREFIX + self.name.replace("-", "_")
 
 
 _COMMON_OPTIONS: dict[str, Any] = {
@@ -95,11 +106,11 @@ _PAGED_COMMENTS = {"page_comments": 1, "comments_per_page": 10}
 SITE_SPECS: dict[str, SiteSpec] = {
     spec.name: spec
     for spec in (
-        SiteSpec("rest", "127.0.0.2", "twentytwentyone", PRETTY, False, {}),
-        SiteSpec("plain", "127.0.0.3", "twentytwentyone", "", False, {}),
+        SiteSpec("rest", str(SITE_NETWORK[2]), "twentytwentyone", PRETTY, False, {}),
+        SiteSpec("plain", str(SITE_NETWORK[3]), "twentytwentyone", "", False, {}),
         SiteSpec(
             "closed-classic",
-            "127.0.0.4",
+            str(SITE_NETWORK[4]),
             "twentytwentyone",
             "",
             True,
@@ -107,7 +118,7 @@ SITE_SPECS: dict[str, SiteSpec] = {
         ),
         SiteSpec(
             "closed-block",
-            "127.0.0.5",
+            str(SITE_NETWORK[5]),
             "twentytwentythree",
             PRETTY,
             True,
@@ -136,6 +147,7 @@ class WordPressSite:
     spec: SiteSpec = field(repr=False)
     log_path: Path = field(repr=False)
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    config: ConfigLease | None = field(default=None, repr=False)
     _mark: int = field(default=0, repr=False)
 
     @property
@@ -160,7 +172,7 @@ class WordPressSite:
 
         Returns False when the content was still the seeded one (nothing done).
         """
-        with _machine_lock():
+        with machine_lock():
             return _seed_sites([self.spec])[self.name]
 
     def mark_log(self) -> None:
@@ -208,6 +220,9 @@ def _seed_state(spec: SiteSpec) -> str:
 
 
 def _seed_settings(spec: SiteSpec) -> dict[str, Any]:
+    # seed.php drops and recreates this database: never one outside the harness's prefix.
+    if not re.fullmatch(DB_PREFIX + "[a-z0-9_]+", spec.db_name):
+        raise HarnessError(f"refusing to seed {spec.db_name!r}: not a {DB_PREFIX}* database")
     options = {**_COMMON_OPTIONS, **spec.options, "permalink_structure": spec.permalink}
     return {
         "db_name": spec.db_name,
@@ -252,17 +267,6 @@ def _seed_sites(specs: list[SiteSpec]) -> dict[str, bool]:
     return seeded
 
 
-@contextmanager
-def _machine_lock() -> Iterator[None]:
-    """One provisioning at a time on this machine: the databases and /etc configs are shared."""
-    with LOCK_PATH.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def _free_port(ip: str) -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((ip, 0))
@@ -289,10 +293,7 @@ def _start_server(spec: SiteSpec, workdir: Path) -> WordPressSite:
         log_path = workdir / f"{spec.name}.{port}.log"
         argv = ["php", "-d", "display_errors=0", "-d", "log_errors=1", "-d", "opcache.enable_cli=1"]
         argv += ["-S", f"{spec.ip}:{port}", "-t", str(WP_ROOT), str(HERE / "router.php")]
-        with log_path.open("ab") as log:
-            proc = subprocess.Popen(
-                argv, stdout=log, stderr=log, env=env, cwd=WP_ROOT, start_new_session=True
-            )
+        proc = start_guarded(argv, log_path, env, WP_ROOT)
         site = WordPressSite(spec.name, f"http://{spec.ip}:{port}", spec, log_path, proc)
         deadline = time.monotonic() + START_DEADLINE
         while proc.poll() is None and time.monotonic() < deadline:
@@ -305,54 +306,86 @@ def _start_server(spec: SiteSpec, workdir: Path) -> WordPressSite:
 
 
 def _stop(site: WordPressSite) -> None:
-    proc = site.process
-    if proc is None or proc.poll() is not None:
-        return
-    os.killpg(proc.pid, signal.SIGTERM)  # the server and its workers, nothing else
+    if site.process is not None:
+        stop_group(site.process)  # the server and its workers, nothing else
+
+
+def _lease_configs(specs: list[SiteSpec]) -> list[ConfigLease]:
+    """Write and hold each site's config; all or none (the caller holds the machine lock)."""
+    leases: list[ConfigLease] = []
     try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
+        for spec in specs:
+            text = render_site_config(
+                spec.ip, spec.db_name, spec.name, spec.rest_closed, HERE / "mu-plugins"
+            )
+            leases.append(lease_site_config(spec.ip, text))
+    except BaseException:
+        for lease in leases:
+            lease.release()
+        raise
+    return leases
+
+
+def _release(leases: Iterable[ConfigLease]) -> None:
+    # Under the machine lock: a provisioning elsewhere must not rewrite a file being removed.
+    with machine_lock():
+        for lease in leases:
+            lease.release()
 
 
 def provision_sites(names: Iterable[str], workdir: Path) -> dict[str, WordPressSite]:
-    """Install if needed, seed (or reuse) and serve the named sites; returns them by name."""
+    """Install if needed, seed (or reuse) and serve the named sites; returns them by name.
+
+    Stop them with stop_sites(); they are also stopped when this process exits.
+    """
     specs = [SITE_SPECS[name] for name in names]
     workdir.mkdir(parents=True, exist_ok=True)
     ensure_packages()
     ensure_mariadb()
     started = time.monotonic()
-    with _machine_lock():
-        for spec in specs:
-            write_site_config(
-                spec.ip, spec.db_name, spec.name, spec.rest_closed, HERE / "mu-plugins"
-            )
-        _seed_sites(specs)
+    with machine_lock():
+        leases = _lease_configs(specs)
     sites: dict[str, WordPressSite] = {}
     try:
-        for spec in specs:
+        with machine_lock():
+            _seed_sites(specs)
+        for spec, lease in zip(specs, leases, strict=True):
             sites[spec.name] = _start_server(spec, workdir)
+            sites[spec.name].config = lease
     except BaseException:
         stop_sites(sites.values())
+        _release(leases)
         raise
+    atexit.register(stop_sites, list(sites.values()))  # a no-op once stopped
     LOGGER.info("provisioned %s in %.1f s", ", ".join(sites), time.monotonic() - started)
     return sites
 
 
 def stop_sites(sites: Iterable[WordPressSite]) -> None:
-    """Stop the PHP servers provision_sites() started and remove their logs."""
+    """Stop the servers provision_sites() started, remove their logs and configs (idempotent).
+
+    Raises HarnessError when a server survives, after having stopped all the others.
+    """
+    sites = list(sites)
+    failures: list[str] = []
     for site in sites:
-        _stop(site)
+        try:
+            _stop(site)
+        except HarnessError as exc:
+            failures.append(f"{site.name}: {exc}")
         site.log_path.unlink(missing_ok=True)
+    _release(site.config for site in sites if site.config is not None)
+    if failures:
+        raise HarnessError("servers still running: " + "; ".join(failures))
 
 
 def main(argv: list[str]) -> int:
     """`python -m tests.wordpress.harness [SITE...]`: serve the sites until interrupted."""
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    sites = provision_sites(
-        argv or SITE_NAMES, Path(os.environ.get("WPARCHIVE_HARNESS_DIR", ".wp-harness"))
-    )
+    with interrupt_on_sigterm():
+        sites = provision_sites(
+            argv or SITE_NAMES, Path(os.environ.get("WPARCHIVE_HARNESS_DIR", ".wp-harness"))
+        )
     print(json.dumps({name: site.url for name, site in sites.items()}), flush=True)
     # Blocked only now: children inherit the mask, and the servers must still die on SIGTERM.
     stop_signals = {signal.SIGINT, signal.SIGTERM}

@@ -20,7 +20,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.wordpress.harness import SITE_NAMES, WordPressSite, provision_sites, stop_sites
+from tests.wordpress.harness import (
+    SITE_NAMES,
+    WordPressSite,
+    interrupt_on_sigterm,
+    provision_sites,
+    stop_sites,
+)
 
 LOGGER = logging.getLogger(__name__)
 
@@ -216,7 +222,10 @@ def record(sites: dict[str, WordPressSite], out_dir: Path) -> dict[str, Any]:
 
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    with tempfile.TemporaryDirectory(prefix="wparchive-record-") as workdir:
+    with (
+        tempfile.TemporaryDirectory(prefix="wparchive-record-") as workdir,
+        interrupt_on_sigterm(),
+    ):
         sites = provision_sites(SITE_NAMES, Path(workdir))
         try:
             manifest = record(sites, OUT_DIR)

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 LOGGER = logging.getLogger(__name__)
 
 WP_ROOT = Path("/usr/share/wordpress")
 CONFIG_DIR = Path("/etc/wordpress")
+# The first comment of every config file the harness writes: files without it are never touched.
+CONFIG_MARKER = "// wparchive-test-harness: written by tests/wordpress/system.py"
+LOCK_PATH = Path("/tmp/wparchive-wp-harness.lock")
 THEMES = ("twentytwentyone", "twentytwentytwo", "twentytwentythree")
 PACKAGES = (
     "wordpress",
@@ -130,17 +138,29 @@ def ensure_mariadb() -> None:
         raise HarnessUnavailable(f"cannot log in to MariaDB as root@{DB_HOST} without a password")
 
 
-def write_site_config(
+@contextmanager
+def machine_lock() -> Iterator[None]:
+    """One provisioning (or config removal) at a time on this machine."""
+    with LOCK_PATH.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def render_site_config(
     ip: str, db_name: str, site_name: str, rest_closed: bool, mu_dir: Path
-) -> None:
-    """Write /etc/wordpress/config-IP.php: DB, offline switches, WP_HOME following the request host."""
+) -> str:
+    """The text of config-IP.php: DB, offline switches, WP_HOME following the request host."""
     salts = "".join(
         f"define('{key}', 'wparchive-test-{key.lower()}-{site_name}');\n"
         for kind in ("AUTH", "SECURE_AUTH", "LOGGED_IN", "NONCE")
         for key in (f"{kind}_KEY", f"{kind}_SALT")
     )
-    text = f"""<?php
-// Written by wparchive tests/wordpress/system.py for the "{site_name}" test site; rewritten each run.
+    return f"""<?php
+{CONFIG_MARKER}
+// For the "{site_name}" test site; rewritten by each run, removed when its last server stops.
 define('DB_NAME', '{db_name}');
 define('DB_USER', 'root');
 define('DB_PASSWORD', '');
@@ -160,9 +180,70 @@ define('AUTOMATIC_UPDATER_DISABLED', true);
 define('WP_AUTO_UPDATE_CORE', false);
 define('WP_DEBUG', false);
 {salts}"""
-    path = CONFIG_DIR / f"config-{ip}.php"
-    if path.exists() and path.read_text() == text:
-        return
-    if not os.access(CONFIG_DIR, os.W_OK):
-        raise HarnessUnavailable(f"cannot write {path} (need root)")
-    path.write_text(text)
+
+
+def site_config_path(ip: str) -> Path:
+    """Where Debian's wp-config.php looks for the config of requests to `ip`."""
+    return CONFIG_DIR / f"config-{ip}.php"
+
+
+def _read_existing(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return None
+    except PermissionError as exc:
+        raise HarnessUnavailable(f"cannot read {path} (need root)") from exc
+
+
+@dataclass
+class ConfigLease:
+    """This process's use of one harness config file: a shared flock on it while a site is served.
+
+    Other harness processes serving the same address hold their own; the file is removed when the
+    last one lets go. Take and release leases under machine_lock().
+    """
+
+    path: Path
+    handle: IO[bytes] | None
+
+    def release(self) -> None:
+        """Let go of the file; remove it when no other harness process holds it (idempotent)."""
+        if self.handle is None:
+            return
+        self.handle.close()
+        self.handle = None
+        try:
+            probe = self.path.open("rb")
+        except FileNotFoundError:
+            return
+        with probe:
+            try:
+                fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return  # another harness process still serves this address
+            if CONFIG_MARKER.encode() in probe.read():
+                self.path.unlink()
+
+
+def lease_site_config(ip: str, text: str) -> ConfigLease:
+    """Write config-IP.php (only over a file the harness wrote) and hold it while the site runs.
+
+    Raises HarnessError when a config for `ip` exists without the harness's marker: it belongs to
+    someone else and is left as it is.
+    """
+    path = site_config_path(ip)
+    existing = _read_existing(path)
+    if existing is not None and CONFIG_MARKER not in existing:
+        raise HarnessError(
+            f"{path} exists and was not written by the wparchive harness; refusing to overwrite"
+            f" it. Move it away, or serve that site on another address than {ip}."
+        )
+    if existing != text:
+        if not os.access(CONFIG_DIR, os.W_OK):
+            raise HarnessUnavailable(f"cannot write {path} (need root)")
+        # Rewritten in place, never replaced: other processes' flocks stay on the same file.
+        path.write_text(text, encoding="utf-8")
+    handle = path.open("rb")
+    fcntl.flock(handle, fcntl.LOCK_SH)
+    return ConfigLease(path, handle)
