@@ -40,6 +40,7 @@ from tests.wordpress.system import (
     lease_site_config,
     machine_lock,
     render_site_config,
+    site_config_path,
 )
 
 LOGGER = logging.getLogger(__name__)
@@ -293,7 +294,7 @@ def _start_server(spec: SiteSpec, workdir: Path) -> WordPressSite:
         log_path = workdir / f"{spec.name}.{port}.log"
         argv = ["php", "-d", "display_errors=0", "-d", "log_errors=1", "-d", "opcache.enable_cli=1"]
         argv += ["-S", f"{spec.ip}:{port}", "-t", str(WP_ROOT), str(HERE / "router.php")]
-        proc = start_guarded(argv, log_path, env, WP_ROOT)
+        proc = start_guarded(argv, log_path, env, WP_ROOT, site_config_path(spec.ip))
         site = WordPressSite(spec.name, f"http://{spec.ip}:{port}", spec, log_path, proc)
         deadline = time.monotonic() + START_DEADLINE
         while proc.poll() is None and time.monotonic() < deadline:

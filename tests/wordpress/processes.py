@@ -22,15 +22,17 @@ STOP_DEADLINE = 10.0
 
 
 def start_guarded(
-    argv: list[str], log_path: Path, env: dict[str, str], cwd: Path
+    argv: list[str], log_path: Path, env: dict[str, str], cwd: Path, config: Path | None = None
 ) -> subprocess.Popen[bytes]:
     """Start `argv` in a process group of its own, under guard.py, output appended to log_path.
 
-    The group ends with stop_group(), or by itself when this process dies without cleaning up.
+    The group ends with stop_group(), or by itself when this process dies without cleaning up;
+    then the guard also removes `config` (a harness config file) unless another process holds it.
     """
+    guard = [sys.executable, str(GUARD), *(["--config", str(config)] if config else [])]
     with log_path.open("ab") as log:
         return subprocess.Popen(
-            [sys.executable, str(GUARD), *argv],
+            [*guard, *argv],
             stdin=subprocess.PIPE,  # the guard's lifeline: closed when we are gone
             stdout=log,
             stderr=log,

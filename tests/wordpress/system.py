@@ -213,17 +213,22 @@ class ConfigLease:
             return
         self.handle.close()
         self.handle = None
+        remove_unused_config(self.path)
+
+
+def remove_unused_config(path: Path) -> None:
+    """Remove a harness config file that no harness process holds (call under machine_lock())."""
+    try:
+        probe = path.open("rb")
+    except FileNotFoundError:
+        return
+    with probe:
         try:
-            probe = self.path.open("rb")
-        except FileNotFoundError:
-            return
-        with probe:
-            try:
-                fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return  # another harness process still serves this address
-            if CONFIG_MARKER.encode() in probe.read():
-                self.path.unlink()
+            fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return  # another harness process still serves this address
+        if CONFIG_MARKER.encode() in probe.read():
+            path.unlink()
 
 
 def lease_site_config(ip: str, text: str) -> ConfigLease:

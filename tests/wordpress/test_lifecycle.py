@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from ipaddress import IPv4Address
 from pathlib import Path
 
@@ -141,37 +142,48 @@ CHILD = """
 import os, sys, time
 from pathlib import Path
 sys.path.insert(0, {root!r})
+from tests.wordpress import system
 from tests.wordpress.processes import start_guarded
+system.CONFIG_DIR = Path({config_dir!r})
+with system.machine_lock():
+    lease = system.lease_site_config({ip!r}, "<?php\\n" + system.CONFIG_MARKER + "\\n")
 env = {{**os.environ, "PHP_CLI_SERVER_WORKERS": "2"}}
 argv = ["php", "-S", {address!r}, "-t", {docroot!r}]
-proc = start_guarded(argv, Path({log!r}), env, Path({docroot!r}))
+proc = start_guarded(argv, Path(os.devnull), env, Path({docroot!r}), lease.path)
 print(proc.pid, flush=True)
 time.sleep(600)
 """
 
 
+def _wait_until(check: Callable[[], bool], seconds: float = 10) -> bool:
+    deadline = time.monotonic() + seconds
+    while not check() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return check()
+
+
 @needs_php
-def test_servers_of_a_killed_process_end_with_it(tmp_path: Path) -> None:
-    """SIGKILL runs no cleanup: the guard sees its lifeline close and ends the server's group."""
+def test_a_killed_harness_process_leaves_no_server_and_no_config(tmp_path: Path) -> None:
+    """SIGKILL runs no cleanup: the guard sees its lifeline close, ends the group, removes the config."""
     ip = str(SITE_NETWORK[251])
     with socket.socket() as sock:
         sock.bind((ip, 0))
         address = f"{ip}:{sock.getsockname()[1]}"
-    code = CHILD.format(root=str(ROOT), address=address, docroot=str(tmp_path), log="/dev/null")
+    config_dir = tmp_path / "etc-wordpress"
+    config_dir.mkdir()
+    code = CHILD.format(
+        root=str(ROOT), config_dir=str(config_dir), ip=ip, address=address, docroot=str(tmp_path)
+    )
     parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     assert parent.stdout is not None
     pgid = int(parent.stdout.readline())
-    deadline = time.monotonic() + 10
-    while not _port_open(f"http://{address}") and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert group_alive(pgid) and _port_open(f"http://{address}")
+    assert _wait_until(lambda: _port_open(f"http://{address}"))
+    assert group_alive(pgid) and [p.name for p in config_dir.iterdir()] == [f"config-{ip}.php"]
     parent.kill()
     parent.wait()
-    deadline = time.monotonic() + 10
-    while group_alive(pgid) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not group_alive(pgid)
+    assert _wait_until(lambda: not group_alive(pgid))
     assert not _port_open(f"http://{address}")
+    assert _wait_until(lambda: not any(config_dir.iterdir()))
 
 
 def test_sigterm_is_taken_as_ctrl_c_so_finally_blocks_run() -> None:
