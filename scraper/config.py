@@ -132,5 +132,9 @@ def _validate(config: Config, origin: str) -> None:
         raise ConfigError(f"{origin}: concurrency must be at least 1")
     if config.http.rate_limit < 0:
         raise ConfigError(f"{origin}: rate_limit must be 0 (unlimited) or more")
+    if config.http.max_response_bytes < 1:
+        raise ConfigError(f"{origin}: max_response_bytes must be at least 1")
+    if config.http.request_deadline <= 0:
+        raise ConfigError(f"{origin}: request_deadline must be more than 0 seconds")
     if config.crawl.batch_size < 1:
         raise ConfigError(f"{origin}: batch_size must be at least 1")

@@ -9,11 +9,11 @@ from typing import NamedTuple
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
-import requests
 
 from archive.identity import normalize_site_url
 from archive.records import SiteRecord
 from scraper.errors import DiscoveryError, FetchError, HttpStatusError, NotJsonError
+from scraper.exchange import Response
 from scraper.http import HttpClient
 from scraper.sources import Discovery
 from scraper.sources.wpcom import detect_wpcom
@@ -69,8 +69,8 @@ def discover_site(client: HttpClient, url: str) -> Discovery:
     wpcom = detect_wpcom(home, html, dict(response.headers))
     looks_wordpress = index is not None or any(m in (html or "") for m in _WORDPRESS_MARKERS)
     if not looks_wordpress and wpcom is None:
-        if response.status_code >= 400:
-            raise DiscoveryError(f"{home} answered {response.status_code} and no WordPress API")
+        if response.status >= 400:
+            raise DiscoveryError(f"{home} answered {response.status} and no WordPress API")
         raise DiscoveryError(f"{home} does not look like a WordPress site ({problem})")
     site = _site_record(home, index, html, root)
     return Discovery(
@@ -84,7 +84,7 @@ def discover_site(client: HttpClient, url: str) -> Discovery:
     )
 
 
-def _api_candidates(home: str, response: requests.Response, links: list[HeadLink]) -> list[str]:
+def _api_candidates(home: str, response: Response, links: list[HeadLink]) -> list[str]:
     found: list[str] = []
     match = _LINK_HEADER_API.search(response.headers.get("Link", ""))
     if match:
@@ -150,7 +150,7 @@ def _site_record(home: str, index: dict | None, html: str | None, root: str | No
     return SiteRecord(url=home, name=_html_title(html))
 
 
-def _html_text(response: requests.Response) -> str | None:
+def _html_text(response: Response) -> str | None:
     if "html" not in response.headers.get("Content-Type", "text/html"):
         return None
     return response.text

@@ -7,7 +7,9 @@ WparchiveError
 │   ├── RateLimitedError   429/503 storms outlasted our retries, or Retry-After is too long
 │   ├── BlockedError       a firewall or CDN challenge (Cloudflare, Wordfence): never content
 │   ├── RobotsDisallowedError  robots.txt forbids the URL
-│   └── NotJsonError       HTML (or garbage) where JSON was promised
+│   ├── NotJsonError       HTML (or garbage) where JSON was promised
+│   ├── ResponseTooLargeError  the body (decoded) outgrew max_response_bytes: reading stopped
+│   └── DeadlineExceededError  connect + all reads outlasted request_deadline (a slow drip)
 ├── DiscoveryError         not a WordPress site, or no usable source
 │   └── ApiClosedError     the REST API answered but refuses anonymous readers
 └── ArchiveError           the database could not be opened or written
@@ -25,11 +27,13 @@ __all__ = [
     "ArchiveError",
     "BlockedError",
     "ConfigError",
+    "DeadlineExceededError",
     "DiscoveryError",
     "FetchError",
     "HttpStatusError",
     "NotJsonError",
     "RateLimitedError",
+    "ResponseTooLargeError",
     "RobotsDisallowedError",
     "WparchiveError",
 ]
@@ -72,6 +76,14 @@ class RobotsDisallowedError(FetchError):
 
 class NotJsonError(FetchError):
     """The body was not the JSON the endpoint promised (HTML, truncated or invalid data)."""
+
+
+class ResponseTooLargeError(FetchError):
+    """The body, once decoded, would exceed `max_response_bytes`; it was cut off, never inflated whole."""
+
+
+class DeadlineExceededError(FetchError):
+    """The request (connect, headers and every body read) took longer than `request_deadline`."""
 
 
 class DiscoveryError(WparchiveError):

@@ -1,4 +1,4 @@
-"""The only module that talks to the network: one session, timeouts, retries, rate limits, robots.txt."""
+"""The only module that talks to the network: one session, timeouts, caps, retries, rate limits, robots.txt."""
 
 from __future__ import annotations
 
@@ -12,25 +12,36 @@ import time
 import urllib.robotparser
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
+from requests.utils import requote_uri
 
 from scraper.errors import (
     BlockedError,
+    DeadlineExceededError,
     FetchError,
     HttpStatusError,
     NotJsonError,
     RateLimitedError,
     RobotsDisallowedError,
 )
+from scraper.exchange import Body, Exchange, ExchangeHook, Headers, Response, read_body
 
 LOGGER = logging.getLogger(__name__)
 
 DEFAULT_USER_AGENT = "wparchive/0.1 (+https://github.com/wparchive/wparchive; archiving bot)"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+MAX_REDIRECTS = 30  # as requests
+# Only what we decode ourselves, incrementally and within max_response_bytes.
+ACCEPT_ENCODING = "gzip, deflate"
+# The transport failing mid-exchange: retried like a refused connection.
+_TRANSPORT_ERRORS = (requests.ConnectionError, requests.Timeout, urllib3.exceptions.HTTPError)
 
 Params = Mapping[str, str | int] | None
 
@@ -49,6 +60,8 @@ class HttpSettings:
     rate_limit: float = 2.0  # requests per second per host; 0 = unlimited
     concurrency: int = 4
     respect_robots: bool = True
+    max_response_bytes: int = 50_000_000  # decoded body; larger ones are cut off and refused
+    request_deadline: float = 120.0  # seconds for connect + all reads of one attempt
 
 
 class _HostThrottle:
@@ -72,7 +85,8 @@ class _HostThrottle:
 
 
 class HttpClient:
-    """A requests session with the project's politeness and retry rules; safe to share across threads."""
+    """A requests session with the project's politeness, caps and retry rules; safe to share across
+    threads. It answers with its own Response, and shows every exchange to its hooks."""
 
     def __init__(
         self,
@@ -83,6 +97,7 @@ class HttpClient:
         self._sleep = sleep
         self.session = requests.Session()
         self.session.headers["User-Agent"] = self.settings.user_agent
+        self.session.headers["Accept-Encoding"] = ACCEPT_ENCODING
         pool = max(4, self.settings.concurrency)
         adapter = HTTPAdapter(pool_connections=pool, pool_maxsize=pool, max_retries=0)
         self.session.mount("http://", adapter)
@@ -92,77 +107,161 @@ class HttpClient:
         self._in_flight = threading.BoundedSemaphore(max(1, self.settings.concurrency))
         self._throttles: dict[str, _HostThrottle] = {}
         self._robots: dict[str, urllib.robotparser.RobotFileParser | None] = {}
+        self._hooks: tuple[ExchangeHook, ...] = ()
+        self._hook_lock = threading.Lock()
         self.requests_made = 0
 
     def close(self) -> None:
         """Release pooled connections."""
         self.session.close()
 
-    def get(self, url: str, params: Params = None, *, method: str = "GET") -> requests.Response:
+    def add_exchange_hook(self, hook: ExchangeHook) -> None:
+        """Call `hook` with every Exchange from now on, one call at a time whatever the threads
+        (so a hook needs no lock of its own); a hook that raises is logged, never fatal."""
+        with self._lock:
+            self._hooks = (*self._hooks, hook)
+
+    def get(self, url: str, params: Params = None, *, method: str = "GET") -> Response:
         """Fetch `url`, retrying 429/5xx and connection errors; return the final response whatever its status.
 
         Raises RateLimitedError when retries run out on 429/503 (or Retry-After exceeds the cap),
-        BlockedError on a CDN/firewall challenge, FetchError on connection failure after retries.
+        BlockedError on a CDN/firewall challenge, ResponseTooLargeError past max_response_bytes,
+        DeadlineExceededError past request_deadline, FetchError on connection failure after retries.
         """
         self._check_robots(url)
         attempt = 0
         while True:
             self._throttle(url).wait()
+            with self._lock:
+                self.requests_made += 1
             try:
-                response = self._send(method, url, params)
-            except (requests.ConnectionError, requests.Timeout) as exc:
+                response = self._follow(method, url, params)
+            except _TransportFailure as failure:
                 if attempt >= self.settings.max_retries:
-                    raise FetchError(f"could not reach {url}: {_short(exc)}", url) from exc
+                    raise FetchError(
+                        f"could not reach {url}: {failure}", url
+                    ) from failure.__cause__
                 self._sleep(self._backoff(attempt))
                 attempt += 1
                 continue
             _raise_if_challenge(response)
-            if response.status_code not in RETRY_STATUSES:
+            if response.status not in RETRY_STATUSES:
                 return response
             if attempt >= self.settings.max_retries:
-                if response.status_code in (429, 503):
+                if response.status in (429, 503):
                     raise RateLimitedError(
-                        f"{url} still answered {response.status_code} after "
+                        f"{url} still answered {response.status} after "
                         f"{attempt + 1} attempts; try again later or lower rate_limit",
                         url,
-                        response.status_code,
+                        response.status,
                     )
                 return response
             delay = self._retry_delay(response, attempt)
-            LOGGER.info("%s answered %s; retrying in %.1fs", url, response.status_code, delay)
-            response.close()
+            LOGGER.info("%s answered %s; retrying in %.1fs", url, response.status, delay)
             self._sleep(delay)
             attempt += 1
 
-    def get_json(self, url: str, params: Params = None) -> tuple[Any, requests.Response]:
+    def get_json(self, url: str, params: Params = None) -> tuple[Any, Response]:
         """Fetch JSON; raise HttpStatusError on a non-2xx status and NotJsonError on a non-JSON body."""
         response = self.get(url, params)
         data = _decode_json(response)
-        if response.status_code >= 400:
+        if response.status >= 400:
             code = data.get("code") if isinstance(data, dict) else None
             message = data.get("message") if isinstance(data, dict) else None
             detail = f"{code}: {message}" if code else response.reason
             raise HttpStatusError(
-                f"{response.url} answered {response.status_code} ({detail})",
+                f"{response.url} answered {response.status} ({detail})",
                 response.url,
-                response.status_code,
+                response.status,
                 code if isinstance(code, str) else None,
             )
         if data is _NOT_JSON:
             ctype = response.headers.get("Content-Type", "?")
             raise NotJsonError(
-                f"{response.url} promised JSON but sent {ctype} ({len(response.content)} bytes)",
+                f"{response.url} promised JSON but sent {ctype} ({len(response.body)} bytes)",
                 response.url,
-                response.status_code,
+                response.status,
             )
         return data, response
 
-    def _send(self, method: str, url: str, params: Params) -> requests.Response:
-        timeout = (self.settings.connect_timeout, self.settings.read_timeout)
-        with self._lock:
-            self.requests_made += 1
-        with self._in_flight:  # requests reads the whole body inside request(): the slot covers it
-            return self.session.request(method, url, params=params, timeout=timeout)
+    def _follow(self, method: str, url: str, params: Params) -> Response:
+        """One attempt: the request and its redirects (each hop an exchange), within one deadline."""
+        deadline = time.monotonic() + self.settings.request_deadline
+        for _ in range(MAX_REDIRECTS + 1):
+            response = self._exchange(method, url, params, deadline)
+            location = response.headers.get("Location")
+            if response.status not in REDIRECT_STATUSES or not location:
+                return response
+            url, params = requote_uri(urljoin(response.url, location)), None
+            if response.status == 303 and method != "HEAD":
+                method = "GET"
+        raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects", url)
+
+    def _exchange(self, method: str, url: str, params: Params, deadline: float) -> Response:
+        """One request and its body; the hooks see it whatever happened; raise on failure."""
+        started, start = datetime.now(UTC), time.monotonic()
+        try:
+            sent, body = self._transfer(method, url, params, deadline)
+        except (_TransportFailure, DeadlineExceededError) as exc:
+            error = (
+                exc
+                if isinstance(exc, FetchError)
+                else FetchError(f"could not reach {url}: {exc}", url)
+            )
+            elapsed = time.monotonic() - start
+            self._notify(Exchange(method, url, (), started, elapsed, None, error=error))
+            raise
+        response = _own_response(sent, body.decoded, time.monotonic() - start)
+        headers = _request_headers(sent.request)
+        elapsed = response.elapsed
+        self._notify(
+            Exchange(method, sent.url, headers, started, elapsed, response, body.raw, body.error)
+        )
+        if body.error is not None:
+            body.error.status = response.status
+            raise body.error
+        return response
+
+    def _transfer(
+        self, method: str, url: str, params: Params, deadline: float
+    ) -> tuple[requests.Response, Body]:
+        """Send the request and read its body within the caps, holding an in-flight slot throughout."""
+        read_timeout = min(self.settings.read_timeout, max(0.001, deadline - time.monotonic()))
+        timeout = (self.settings.connect_timeout, read_timeout)
+        with self._in_flight:
+            try:
+                sent = self.session.request(
+                    method, url, params=params, timeout=timeout, stream=True, allow_redirects=False
+                )
+            except _TRANSPORT_ERRORS as exc:
+                raise _TransportFailure(_short(exc)) from exc
+            try:
+                return sent, read_body(
+                    sent.url,
+                    lambda size: sent.raw.read1(size, decode_content=False),
+                    sent.headers.get("Content-Encoding", ""),
+                    self.settings.max_response_bytes,
+                    deadline,
+                    lambda left: _limit_read_wait(sent.raw, min(left, self.settings.read_timeout)),
+                )
+            except _TRANSPORT_ERRORS as exc:
+                if time.monotonic() >= deadline:  # the read we limited to the deadline timed out
+                    message = f"{url}: request_deadline passed while reading"
+                    raise DeadlineExceededError(message, url) from exc
+                raise _TransportFailure(_short(exc)) from exc
+            finally:
+                sent.close()
+
+    def _notify(self, exchange: Exchange) -> None:
+        hooks = self._hooks
+        if not hooks:
+            return
+        with self._hook_lock:
+            for hook in hooks:
+                try:
+                    hook(exchange)
+                except Exception:  # an observer's bug must not stop the crawl it observes
+                    LOGGER.exception("exchange hook %r failed on %s", hook, exchange.url)
 
     def _throttle(self, url: str) -> _HostThrottle:
         host = urlsplit(url).netloc.lower()
@@ -183,7 +282,7 @@ class HttpClient:
         base = min(self.settings.backoff_max, self.settings.backoff_base * (2**attempt))
         return float(base * (0.5 + random.random() / 2))
 
-    def _retry_delay(self, response: requests.Response, attempt: int) -> float:
+    def _retry_delay(self, response: Response, attempt: int) -> float:
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
         if retry_after is None:
             return self._backoff(attempt)
@@ -192,7 +291,7 @@ class HttpClient:
                 f"{response.url} asks us to wait {retry_after:.0f}s (Retry-After), more than "
                 f"max_retry_after={self.settings.max_retry_after:.0f}s",
                 response.url,
-                response.status_code,
+                response.status,
             )
         return retry_after
 
@@ -220,11 +319,11 @@ class HttpClient:
         except FetchError:
             return None  # unreachable robots.txt: allow, as crawlers conventionally do
         parser = urllib.robotparser.RobotFileParser(robots_url)
-        if response.status_code in (401, 403):
+        if response.status in (401, 403):
             parser.parse(
                 ["User-agent: *", "Disallow: /"]
             )  # what robotparser itself does on 401/403
-        elif response.status_code >= 400 or "html" in response.headers.get("Content-Type", ""):
+        elif response.status >= 400 or "html" in response.headers.get("Content-Type", ""):
             return None
         else:
             parser.parse(response.text.splitlines())
@@ -238,9 +337,9 @@ class _NotJson:
 _NOT_JSON: Any = _NotJson()
 
 
-def _decode_json(response: requests.Response) -> Any:
+def _decode_json(response: Response) -> Any:
     try:
-        return json.loads(response.content.decode(response.encoding or "utf-8-sig", "replace"))
+        return json.loads(response.body.decode(response.charset or "utf-8-sig", "replace"))
     except (ValueError, UnicodeDecodeError):
         return _NOT_JSON
 
@@ -261,17 +360,47 @@ def parse_retry_after(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
-def _raise_if_challenge(response: requests.Response) -> None:
+def _raise_if_challenge(response: Response) -> None:
     if response.headers.get("cf-mitigated", "").lower() == "challenge":
         raise BlockedError(
             f"{response.url} is behind a Cloudflare challenge; it cannot be crawled anonymously",
             response.url,
-            response.status_code,
+            response.status,
         )
-    if response.status_code == 403 and "wordfence" in response.text[:20000].lower():
+    if response.status == 403 and b"wordfence" in response.body[:20000].lower():
         raise BlockedError(
             f"{response.url}: Wordfence blocked this crawler (403)", response.url, 403
         )
+
+
+class _TransportFailure(Exception):
+    """The connection failed mid-exchange (refused, reset, timed out, cut off): worth a retry."""
+
+
+def _own_response(sent: requests.Response, body: bytes, elapsed: float) -> Response:
+    """Our Response from requests': headers as the server sent them (order, case, repeats)."""
+    raw = sent.raw
+    original = getattr(raw, "_original_response", None)
+    pairs = original.msg.items() if original is not None else raw.headers.items()
+    version = getattr(raw, "version_string", "") or "HTTP/1.1"
+    return Response(
+        sent.url, sent.status_code, sent.reason or "", Headers(pairs), body, elapsed, version
+    )
+
+
+def _request_headers(request: requests.PreparedRequest) -> tuple[tuple[str, str], ...]:
+    """The request's headers as sent; http.client adds Host itself, so it is named here too."""
+    pairs = [(str(k), str(v)) for k, v in request.headers.items()]
+    if not any(name.lower() == "host" for name, _ in pairs):
+        pairs.insert(0, ("Host", urlsplit(request.url or "").netloc))
+    return tuple(pairs)
+
+
+def _limit_read_wait(raw: Any, seconds: float) -> None:
+    """Let the next socket read wait at most `seconds`, so a body read cannot outlast the deadline."""
+    sock = getattr(getattr(raw, "_connection", None), "sock", None)
+    if sock is not None:
+        sock.settimeout(max(0.001, seconds))
 
 
 _ERRNO_TEXT = re.compile(r"\[Errno -?\d+\] ([^'\")\]]+)")
@@ -279,7 +408,7 @@ _ERRNO_TEXT = re.compile(r"\[Errno -?\d+\] ([^'\")\]]+)")
 
 def _short(exc: BaseException) -> str:
     """The cause a person can act on ("Connection refused", "timed out"), not urllib3's repr."""
-    if isinstance(exc, requests.Timeout):
+    if isinstance(exc, requests.Timeout | urllib3.exceptions.TimeoutError):
         return "timed out"
     match = _ERRNO_TEXT.search(str(exc))
     if match:

@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-import requests
-
 from archive.records import CrawlState, ProblemRecord, Record, SiteRecord
 from scraper.errors import SITE_REFUSALS, FetchError
+from scraper.exchange import Response
 from scraper.http import HttpClient
 from scraper.parse.dates import format_iso_utc
 
@@ -49,7 +48,7 @@ class Source(Protocol):
 
 def fetch_or_problem(
     client: HttpClient, url: str, problems: list[ProblemRecord], kind: str, what: str
-) -> requests.Response | None:
+) -> Response | None:
     """GET `url`; when this one URL fails, record `what: cause` as a `kind` problem and return
     None so the crawl goes on. A refusal of the whole site (SITE_REFUSALS) propagates."""
     try:

@@ -165,10 +165,10 @@ class FeedSource:
                 reasons.append(str(exc))
                 continue
             ctype = response.headers.get("Content-Type", "")
-            if response.status_code != 200:
-                reasons.append(f"{url} answered {response.status_code}")
+            if response.status != 200:
+                reasons.append(f"{url} answered {response.status}")
                 continue
-            parsed = parse_post_feed(response.content, ctype)
+            parsed = parse_post_feed(response.body, ctype)
             if parsed.is_feed:
                 LOGGER.info("reading the feed %s (%d items a page)", url, len(parsed.items))
                 return url, parsed
@@ -215,12 +215,12 @@ class FeedSource:
         )
         if response is None:
             return problems[0]
-        if response.status_code == 404:
+        if response.status == 404:
             return None
         ctype = response.headers.get("Content-Type", "")
-        parsed = parse_post_feed(response.content, ctype)
-        if response.status_code != 200 or not parsed.is_feed:
-            what = f"{response.status_code} {ctype or '(no content type)'}"
+        parsed = parse_post_feed(response.body, ctype)
+        if response.status != 200 or not parsed.is_feed:
+            what = f"{response.status} {ctype or '(no content type)'}"
             return ProblemRecord("gap", f"feed page {number} answered {what}", url)
         return parsed
 
@@ -287,11 +287,11 @@ class FeedSource:
         )
         if response is None:
             return ()
-        parsed = parse_comment_feed(response.content, response.headers.get("Content-Type", ""))
-        if response.status_code != 200 or not parsed.is_feed:
+        parsed = parse_comment_feed(response.body, response.headers.get("Content-Type", ""))
+        if response.status != 200 or not parsed.is_feed:
             ctype = response.headers.get("Content-Type", "?")
             result.problems.append(
-                ProblemRecord("http", f"comment feed answered {response.status_code} {ctype}", url)
+                ProblemRecord("http", f"comment feed answered {response.status} {ctype}", url)
             )
             return ()
         if parsed.problem and not parsed.comments:

@@ -14,8 +14,6 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from urllib.parse import urljoin
 
-import requests
-
 from archive.records import (
     AuthorRecord,
     CommentRecord,
@@ -161,17 +159,10 @@ def _fetch_html(client: HttpClient, url: str, problems: list[ProblemRecord]) -> 
     except FetchError as exc:
         problems.append(ProblemRecord("http", str(exc), url))
         return None
-    if response.status_code >= 400:
-        problems.append(ProblemRecord("http", f"{url} answered {response.status_code}", url))
+    if response.status >= 400:
+        problems.append(ProblemRecord("http", f"{url} answered {response.status}", url))
         return None
-    return parse_page(_decode(response), response.url or url)
-
-
-def _decode(response: requests.Response) -> str:
-    """Body as text; WordPress serves UTF-8, and requests would guess Latin-1 without a charset."""
-    if "charset=" in response.headers.get("Content-Type", "").lower():
-        return response.text
-    return response.content.decode("utf-8", "replace")
+    return parse_page(response.text, response.url or url)
 
 
 class HtmlSource:
@@ -265,9 +256,9 @@ class HtmlSource:
 
     def _fetch_bytes(self, url: str, problems: list[ProblemRecord]) -> bytes | None:
         response = fetch_or_problem(self.client, url, problems, "http", "sitemap unreadable")
-        if response is None or response.status_code >= 400:
+        if response is None or response.status >= 400:
             return None
-        return response.content
+        return response.body
 
     def _listing_urls(self) -> Iterator[str | ProblemRecord]:
         """Post links on the home page and the listing pages it paginates to, each once."""
