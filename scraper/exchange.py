@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import codecs
+import email.utils
+import json
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from scraper.errors import DeadlineExceededError, FetchError, ResponseTooLargeError
 
@@ -98,6 +101,37 @@ class Exchange:
 
 
 ExchangeHook = Callable[[Exchange], None]
+
+
+class _NotJson:
+    """Sentinel for a body that did not decode as JSON."""
+
+
+NOT_JSON: Any = _NotJson()
+
+
+def decode_json(response: Response) -> Any:
+    """The body as JSON (declared charset, else UTF-8 with or without a BOM), or NOT_JSON."""
+    try:
+        return json.loads(response.body.decode(response.charset or "utf-8-sig", "replace"))
+    except (ValueError, UnicodeDecodeError):
+        return NOT_JSON
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date; None if absent or bad."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - time.time())
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import email.utils
-import json
 import logging
 import random
 import re
@@ -30,7 +28,17 @@ from scraper.errors import (
     RateLimitedError,
     RobotsDisallowedError,
 )
-from scraper.exchange import Body, Exchange, ExchangeHook, Headers, Response, read_body
+from scraper.exchange import (
+    NOT_JSON,
+    Body,
+    Exchange,
+    ExchangeHook,
+    Headers,
+    Response,
+    decode_json,
+    parse_retry_after,
+    read_body,
+)
 
 LOGGER = logging.getLogger(__name__)
 
@@ -164,7 +172,7 @@ class HttpClient:
     def get_json(self, url: str, params: Params = None) -> tuple[Any, Response]:
         """Fetch JSON; raise HttpStatusError on a non-2xx status and NotJsonError on a non-JSON body."""
         response = self.get(url, params)
-        data = _decode_json(response)
+        data = decode_json(response)
         if response.status >= 400:
             code = data.get("code") if isinstance(data, dict) else None
             message = data.get("message") if isinstance(data, dict) else None
@@ -175,7 +183,7 @@ class HttpClient:
                 response.status,
                 code if isinstance(code, str) else None,
             )
-        if data is _NOT_JSON:
+        if data is NOT_JSON:
             ctype = response.headers.get("Content-Type", "?")
             raise NotJsonError(
                 f"{response.url} promised JSON but sent {ctype} ({len(response.body)} bytes)",
@@ -226,8 +234,8 @@ class HttpClient:
         self, method: str, url: str, params: Params, deadline: float
     ) -> tuple[requests.Response, Body]:
         """Send the request and read its body within the caps, holding an in-flight slot throughout."""
-        read_timeout = min(self.settings.read_timeout, max(0.001, deadline - time.monotonic()))
-        timeout = (self.settings.connect_timeout, read_timeout)
+        left = max(0.001, deadline - time.monotonic())
+        timeout = (min(self.settings.connect_timeout, left), min(self.settings.read_timeout, left))
         with self._in_flight:
             try:
                 sent = self.session.request(
@@ -328,36 +336,6 @@ class HttpClient:
         else:
             parser.parse(response.text.splitlines())
         return parser
-
-
-class _NotJson:
-    """Sentinel for a body that did not decode as JSON."""
-
-
-_NOT_JSON: Any = _NotJson()
-
-
-def _decode_json(response: Response) -> Any:
-    try:
-        return json.loads(response.body.decode(response.charset or "utf-8-sig", "replace"))
-    except (ValueError, UnicodeDecodeError):
-        return _NOT_JSON
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date; None if absent or bad."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when is None:
-        return None
-    return max(0.0, when.timestamp() - time.time())
 
 
 def _raise_if_challenge(response: Response) -> None:

@@ -1,22 +1,29 @@
-"""HttpClient against `responses`: retries, Retry-After, challenges, robots.txt, JSON checks."""
+"""HttpClient against `responses`: retries, Retry-After, challenges, robots.txt, JSON, redirects, limits."""
 
 from __future__ import annotations
 
 import email.utils
+import gzip
+import json
 import time
+from pathlib import Path
 
 import pytest
 import responses
+import yaml
 
+from scraper.config import load_config
 from scraper.errors import (
     BlockedError,
+    ConfigError,
     FetchError,
     HttpStatusError,
     NotJsonError,
     RateLimitedError,
     RobotsDisallowedError,
 )
-from scraper.http import HttpClient, HttpSettings, parse_retry_after
+from scraper.exchange import Exchange, parse_retry_after
+from scraper.http import HttpClient, HttpSettings
 
 BASE = "http://blog.test"
 
@@ -139,3 +146,76 @@ def test_parse_retry_after_forms() -> None:
     future = email.utils.formatdate(time.time() + 90, usegmt=True)
     parsed = parse_retry_after(future)
     assert parsed is not None and 85 <= parsed <= 91
+
+
+@responses.activate
+def test_redirect_hops_are_followed_and_each_is_an_exchange() -> None:
+    responses.get(f"{BASE}/old", status=301, headers={"Location": "/new?x=1"})
+    responses.get(f"{BASE}/new", status=302, headers={"Location": f"{BASE}/final"})
+    responses.get(f"{BASE}/final", body="here", content_type="text/plain; charset=utf-8")
+    seen: list[Exchange] = []
+    client = make_client([])
+    client.add_exchange_hook(seen.append)
+    response = client.get(f"{BASE}/old")
+    assert (response.url, response.status, response.text) == (f"{BASE}/final", 200, "here")
+    assert [(e.url, e.response.status if e.response else None) for e in seen] == [
+        (f"{BASE}/old", 301),
+        (f"{BASE}/new?x=1", 302),
+        (f"{BASE}/final", 200),
+    ]
+    assert client.requests_made == 1  # one request as the crawl counts them, three exchanges
+
+
+@responses.activate
+def test_a_redirect_loop_is_a_fetch_error() -> None:
+    responses.get(f"{BASE}/a", status=302, headers={"Location": f"{BASE}/a"})
+    with pytest.raises(FetchError, match="redirects"):
+        make_client([]).get(f"{BASE}/a")
+
+
+@responses.activate
+def test_failed_connections_are_exchanges_without_a_response() -> None:
+    seen: list[Exchange] = []
+    client = make_client([], max_retries=1)
+    client.add_exchange_hook(seen.append)
+    with pytest.raises(FetchError):
+        client.get(f"{BASE}/none")
+    assert [(e.url, e.response) for e in seen] == [(f"{BASE}/none", None)] * 2
+    assert all(isinstance(e.error, FetchError) for e in seen)
+
+
+@responses.activate
+def test_gzip_is_asked_for_and_undone() -> None:
+    payload = json.dumps({"ok": "café"}).encode()
+    responses.get(
+        f"{BASE}/j",
+        body=gzip.compress(payload),
+        headers={"Content-Encoding": "gzip", "Content-Type": "application/json"},
+    )
+    data, response = make_client([]).get_json(f"{BASE}/j")
+    assert data == {"ok": "café"} and response.body == payload
+    assert responses.calls[0].request.headers["Accept-Encoding"] == "gzip, deflate"
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "complaint"),
+    [
+        ("max_response_bytes", 0, "max_response_bytes must be at least 1"),
+        ("request_deadline", 0, "request_deadline must be more than 0"),
+        ("max_response_bytes", "lots", "max_response_bytes"),
+    ],
+)
+def test_config_checks_the_new_limits(
+    tmp_path: Path, key: str, value: object, complaint: str
+) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump({"http": {key: value}}))
+    with pytest.raises(ConfigError, match=complaint):
+        load_config(path)
+
+
+def test_config_reads_the_new_limits(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text("http:\n  max_response_bytes: 2_000_000\n  request_deadline: 30\n")
+    http = load_config(path).http
+    assert (http.max_response_bytes, http.request_deadline) == (2_000_000, 30.0)
