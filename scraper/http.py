@@ -220,13 +220,13 @@ class HttpClient:
             self._notify(Exchange(method, url, (), started, elapsed, None, error=error))
             raise
         response = _own_response(sent, body.decoded, time.monotonic() - start)
-        headers = _request_headers(sent.request)
-        elapsed = response.elapsed
+        if body.error is not None:
+            body.error.status = response.status
+        headers, elapsed = _request_headers(sent.request), response.elapsed
         self._notify(
             Exchange(method, sent.url, headers, started, elapsed, response, body.raw, body.error)
         )
         if body.error is not None:
-            body.error.status = response.status
             raise body.error
         return response
 
