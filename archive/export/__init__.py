@@ -1,23 +1,23 @@
-"""Export the archive as datasets: posts and comments in JSON Lines, CSV or Parquet, streamed."""
+"""Export the archive in a registered format (see formats.py), streamed from one read snapshot."""
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 import secrets
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol
+from typing import BinaryIO
 
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import DBAPIError
 
 from archive.db import error_reason
 from archive.errors import ArchiveError
-from archive.export.csv import CsvExporter
-from archive.export.jsonl import JsonLinesExporter
-from archive.export.parquet import ParquetExporter
+from archive.export.formats import FORMATS, DocumentFormat, RowFormat, find_format, format_names
 from archive.export.rows import (
     COMMENT_FIELDS,
     POST_FIELDS,
@@ -29,48 +29,32 @@ from archive.export.rows import (
 from archive.identity import normalize_site_url
 from archive.models import Site
 
+__all__ = ["DATASETS", "FORMATS", "export_dataset", "find_format", "format_names"]
+
 LOGGER = logging.getLogger(__name__)
-
-FORMATS = {"jsonl": "jsonl", "csv": "csv", "parquet": "parquet"}  # format -> file extension
-
-
-class Exporter(Protocol):
-    """Scrapy-style streaming exporter."""
-
-    def start(self) -> None: ...
-    def export_item(self, item: dict[str, Any]) -> None: ...
-    def finish(self) -> None: ...
-
-
-def make_exporter(fmt: str, file: BinaryIO, fields: Sequence[Field], batch_size: int) -> Exporter:
-    """The exporter for `fmt` writing to `file`."""
-    if fmt == "parquet":
-        return ParquetExporter(file, fields, batch_size)
-    if fmt == "csv":
-        return CsvExporter(file, fields)
-    return JsonLinesExporter(file, fields)
-
 
 RowSource = Callable[[Connection, str | None, int], Iterator[ExportRow]]
 DATASETS: tuple[tuple[str, Sequence[Field], RowSource], ...] = (
     ("posts", POST_FIELDS, iter_post_rows),
     ("comments", COMMENT_FIELDS, iter_comment_rows),
 )
+# One file may be written at a time: (file name, how to fill the open temporary file) -> row count.
+FileJob = tuple[str, Callable[[BinaryIO], int]]
 
 
 def export_dataset(
     engine: Engine, out_dir: Path, fmt: str, site: str | None = None, batch_size: int = 1000
 ) -> dict[str, int]:
-    """Write out_dir/posts.<ext> and out_dir/comments.<ext>; return rows per file name.
+    """Write the archive (or one site of it) in format `fmt` into out_dir; return rows per file.
 
-    Both files are written from one read transaction (a consistent snapshot on PostgreSQL and
+    A row format writes posts.<ext> and comments.<ext>; a document format one <site>.<ext> per
+    site. Every file is written from one read transaction (a consistent snapshot on PostgreSQL and
     SQLite WAL) into temporary files renamed into place at the end, so a failed export leaves the
     previous files (or none), never half a file.
     """
-    if fmt not in FORMATS:
-        raise ArchiveError(f"unknown export format {fmt!r}: choose one of {', '.join(FORMATS)}")
+    export_format = find_format(fmt)
     try:
-        return _export_files(engine, out_dir, fmt, site, batch_size)
+        return _export_files(engine, out_dir, export_format, site, batch_size)
     except DBAPIError as exc:
         raise ArchiveError(f"export failed reading the archive: {error_reason(exc)}") from exc
     except OSError as exc:
@@ -78,7 +62,11 @@ def export_dataset(
 
 
 def _export_files(
-    engine: Engine, out_dir: Path, fmt: str, site: str | None, batch_size: int
+    engine: Engine,
+    out_dir: Path,
+    export_format: RowFormat | DocumentFormat,
+    site: str | None,
+    batch_size: int,
 ) -> dict[str, int]:
     out_dir.mkdir(parents=True, exist_ok=True)
     written: dict[str, int] = {}
@@ -86,11 +74,8 @@ def _export_files(
     try:
         with _snapshot(engine) as conn:
             site_url = _site_url(conn, site)
-            for name, fields, rows in DATASETS:
-                target = out_dir / f"{name}.{FORMATS[fmt]}"
-                temps[target], written[target.name] = _write_temp(
-                    out_dir, fmt, fields, rows(conn, site_url, batch_size), batch_size
-                )
+            for name, fill in _file_jobs(conn, export_format, site_url, batch_size):
+                temps[out_dir / name], written[name] = _write_temp(out_dir, fill)
         for target, temp in temps.items():
             os.replace(temp, target)
     finally:
@@ -100,20 +85,56 @@ def _export_files(
     return written
 
 
-def _write_temp(
-    out_dir: Path, fmt: str, fields: Sequence[Field], rows: Iterator[ExportRow], batch_size: int
-) -> tuple[Path, int]:
+def _file_jobs(
+    conn: Connection,
+    export_format: RowFormat | DocumentFormat,
+    site_url: str | None,
+    batch_size: int,
+) -> Iterator[FileJob]:
+    """The files a format writes: one per dataset (row formats) or one per site (documents)."""
+    ext = export_format.extension
+    if isinstance(export_format, RowFormat):
+        for name, fields, rows in DATASETS:
+            source = rows(conn, site_url, batch_size)
+            yield f"{name}.{ext}", partial(_write_rows, export_format, fields, source, batch_size)
+        return
+    urls = [site_url] if site_url else list(conn.scalars(select(Site.url).order_by(Site.url)))
+    for url in urls:
+        writer = export_format.make()
+        yield (
+            f"{site_file_stem(url)}.{ext}",
+            partial(writer.write_site, conn, url, batch_size=batch_size),
+        )
+
+
+def _write_rows(
+    row_format: RowFormat,
+    fields: Sequence[Field],
+    rows: Iterator[ExportRow],
+    batch_size: int,
+    file: BinaryIO,
+) -> int:
+    writer = row_format.make(file, fields, batch_size)
+    writer.start()
+    count = 0
+    for row in rows:
+        writer.export_item(row)
+        count += 1
+    writer.finish()
+    return count
+
+
+def site_file_stem(site_url: str) -> str:
+    """A file name for a site: its host and path, `https://example.com/blog` -> `example.com-blog`."""
+    return re.sub(r"[^A-Za-z0-9.]+", "-", site_url.split("://", 1)[-1]).strip("-.") or "site"
+
+
+def _write_temp(out_dir: Path, fill: Callable[[BinaryIO], int]) -> tuple[Path, int]:
     # Not mkstemp: its 0600 mode would survive the rename; "x" still refuses to clobber.
     temp = out_dir / f".wparchive-{secrets.token_hex(8)}.part"
-    count = 0
     try:
         with temp.open("xb") as file:
-            exporter = make_exporter(fmt, file, fields, batch_size)
-            exporter.start()
-            for row in rows:
-                exporter.export_item(row)
-                count += 1
-            exporter.finish()
+            count = fill(file)
     except BaseException:
         temp.unlink(missing_ok=True)
         raise

@@ -1,0 +1,76 @@
+"""The one table of export formats: name -> how it writes. The CLI's choices and help read it.
+
+Two kinds of writers. A row format streams each dataset (posts, comments) into its own file,
+Scrapy-style (`start`, `export_item` per row, `finish`), so memory stays flat. A document format
+writes one file for a whole site (the seam a WXR writer plugs into): it reads what it needs from
+the archive itself. Adding a format is one module plus one entry in FORMATS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, BinaryIO, Protocol
+
+from sqlalchemy import Connection
+
+from archive.errors import ArchiveError
+from archive.export.csv import CsvExporter
+from archive.export.jsonl import JsonLinesExporter
+from archive.export.parquet import ParquetExporter
+from archive.export.rows import Field
+
+
+class RowWriter(Protocol):
+    """Streams rows of one dataset into one file."""
+
+    def start(self) -> None: ...
+    def export_item(self, item: Mapping[str, Any]) -> None: ...
+    def finish(self) -> None: ...
+
+
+class DocumentWriter(Protocol):
+    """Writes one whole site as one document."""
+
+    def write_site(self, conn: Connection, site_url: str, file: BinaryIO, batch_size: int) -> int:
+        """Write the site read through `conn` (one read snapshot); return the items written."""
+        ...
+
+
+@dataclass(frozen=True)
+class RowFormat:
+    """A format writing posts.<extension> and comments.<extension>."""
+
+    extension: str
+    description: str
+    make: Callable[[BinaryIO, Sequence[Field], int], RowWriter]
+
+
+@dataclass(frozen=True)
+class DocumentFormat:
+    """A format writing one <site>.<extension> file per archived site."""
+
+    extension: str
+    description: str
+    make: Callable[[], DocumentWriter]
+
+
+ExportFormat = RowFormat | DocumentFormat
+
+FORMATS: dict[str, ExportFormat] = {
+    "jsonl": RowFormat("jsonl", "JSON Lines", lambda f, fields, _: JsonLinesExporter(f, fields)),
+    "csv": RowFormat("csv", "CSV (RFC 4180)", lambda f, fields, _: CsvExporter(f, fields)),
+    "parquet": RowFormat("parquet", "Parquet (needs pyarrow)", ParquetExporter),
+}
+
+
+def find_format(name: str) -> ExportFormat:
+    """The registered format `name`; an unknown name is one ArchiveError naming the choices."""
+    if name not in FORMATS:
+        raise ArchiveError(f"unknown export format {name!r}: choose one of {', '.join(FORMATS)}")
+    return FORMATS[name]
+
+
+def format_names() -> list[str]:
+    """The registered format names, in registration order."""
+    return list(FORMATS)
