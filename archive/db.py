@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import quote, unquote
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text
+from sqlalchemy import URL, Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 
 from archive.errors import ArchiveError
-from archive.models import SCHEMA_VERSION, Base, Meta, table_of
+from archive.migrations import (
+    LEGACY_SCHEMA_VERSION,
+    SchemaStatus,
+    current_revision,
+    head_revision,
+    schema_status,
+    upgrade_schema,
+)
 
 LOGGER = logging.getLogger(__name__)
 
@@ -42,10 +51,103 @@ def normalize_database_url(url: str) -> str:
 
 
 def open_archive(url: str) -> Engine:
-    """Open (creating if needed) the archive at `url`; raise ArchiveError with one clear line."""
+    """Open the archive at `url` for writing, creating it or upgrading its schema if needed.
+
+    Raises ArchiveError with one clear line."""
+    engine = _engine(url, read_only=False)
+    _check(engine, lambda: ensure_schema(engine))
+    return engine
+
+
+def open_archive_readonly(url: str) -> Engine:
+    """Open an existing, up-to-date archive for reading only; nothing is created or written.
+
+    Raises ArchiveError when there is no archive at `url` or it needs `wparchive db upgrade`."""
+    _require_sqlite_file(url)
+    engine = _engine(url, read_only=True)
+    _check(engine, lambda: _require_current(engine))
+    return engine
+
+
+def upgrade_archive(url: str) -> tuple[str | None, str]:
+    """Upgrade an existing archive in place; return its revision before and after."""
+    _require_sqlite_file(url)
+    engine = _engine(url, read_only=False)
+    try:
+        before = _check(engine, lambda: _read(engine, _revision_or_legacy))
+        _check(engine, lambda: ensure_schema(engine, create=False))
+        return before, head_revision()
+    finally:
+        engine.dispose()
+
+
+def ensure_schema(engine: Engine, *, create: bool = True) -> None:
+    """Bring the archive to the current schema, under a lock so two processes never migrate at
+    once (PostgreSQL: an advisory lock; SQLite: the write lock BEGIN IMMEDIATE takes); refuse a
+    database that holds someone else's tables or a revision this code does not know."""
+    with transaction(engine) as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+        status = schema_status(conn)
+        _refuse(engine, conn, status, create=create)
+        if status != "current":
+            upgrade_schema(conn, status)
+
+
+def _require_current(engine: Engine) -> None:
+    with transaction(engine, write=False) as conn:
+        status = schema_status(conn)
+        if status in ("legacy", "outdated"):
+            raise ArchiveError(
+                f"archive {_safe_url(engine)} needs upgrading: run `wparchive db upgrade`"
+            )
+        _refuse(engine, conn, status, create=False)
+
+
+def _refuse(engine: Engine, conn: Connection, status: SchemaStatus, *, create: bool) -> None:
+    if status == "empty" and not create:
+        raise ArchiveError(f"no archive at {_safe_url(engine)} (nothing crawled into it yet)")
+    if status == "unknown":
+        raise ArchiveError(
+            f"{_safe_url(engine)} has schema revision {current_revision(conn)!r}, unknown to this"
+            " wparchive (made by a newer one?)"
+        )
+    if status == "foreign":
+        shown = ", ".join(sorted(inspect(conn).get_table_names())[:5])
+        raise ArchiveError(
+            f"{_safe_url(engine)} is not a wparchive database (it holds tables: {shown})"
+        )
+
+
+def _revision_or_legacy(conn: Connection) -> str | None:
+    if schema_status(conn) == "legacy":
+        return f"schema_version {LEGACY_SCHEMA_VERSION} (before migrations)"
+    return current_revision(conn)
+
+
+def _read(engine: Engine, work: Callable[[Connection], T]) -> T:
+    with transaction(engine, write=False) as conn:
+        return work(conn)
+
+
+def _check(engine: Engine, work: Callable[[], T]) -> T:
+    """Run `work`; on failure dispose of the engine and raise one ArchiveError line."""
+    try:
+        return work()
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        raise ArchiveError(f"cannot open archive {_safe_url(engine)}: {error_reason(exc)}") from exc
+    except ArchiveError:
+        engine.dispose()
+        raise
+
+
+def _engine(url: str, *, read_only: bool) -> Engine:
     try:
         db_url = make_url(normalize_database_url(url))
-        engine = create_engine(db_url, connect_args=_connect_args(db_url.drivername))
+        if read_only and db_url.get_backend_name() == "sqlite":
+            db_url = _read_only_sqlite_url(db_url)
+        engine = create_engine(db_url, connect_args=_connect_args(db_url.drivername, read_only))
     except (ArgumentError, ImportError, ValueError) as exc:
         raise ArchiveError(f"cannot open archive {url!r}: {exc}") from exc
     if engine.dialect.name not in SUPPORTED_DIALECTS:
@@ -54,48 +156,51 @@ def open_archive(url: str) -> Engine:
             f"unsupported database {engine.dialect.name!r} in {url!r}: use SQLite or PostgreSQL"
         )
     if engine.dialect.name == "sqlite":
-        _configure_sqlite(engine)
-    try:
-        ensure_schema(engine)
-    except SQLAlchemyError as exc:
-        engine.dispose()
-        raise ArchiveError(f"cannot open archive {_safe_url(engine)}: {error_reason(exc)}") from exc
-    except ArchiveError:
-        engine.dispose()
-        raise
+        _configure_sqlite(engine, read_only=read_only)
     return engine
 
 
-def _connect_args(drivername: str) -> dict[str, Any]:
+def _sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL (None for other databases and in-memory SQLite)."""
+    try:
+        db_url = make_url(normalize_database_url(url))
+    except ArgumentError:
+        return None
+    if db_url.get_backend_name() != "sqlite" or db_url.database in (None, "", ":memory:"):
+        return None
+    return Path(db_url.database).expanduser().resolve()
+
+
+def _require_sqlite_file(url: str) -> None:
+    """Readers and `db upgrade` must not create a database for a mistyped path."""
+    path = _sqlite_path(url)
+    if path is not None and not path.is_file():
+        raise ArchiveError(f"no archive at {path}")
+
+
+def _read_only_sqlite_url(db_url: URL) -> URL:
+    """A `mode=ro` URI for the file. In a directory we cannot write, a WAL database's -shm file
+    cannot be made, so it is opened `immutable` (safe: nobody can be writing there either);
+    unless a -wal file holds changes not yet in the database file, which immutable would miss."""
+    path = Path(db_url.database or "").expanduser().resolve()
+    query = {"mode": "ro", "uri": "true"}
+    wal = path.with_name(path.name + "-wal")
+    if not os.access(path.parent, os.W_OK) and not wal.exists():
+        query["immutable"] = "1"
+    return URL.create("sqlite", database=f"file:{quote(str(path))}", query=query)
+
+
+def _connect_args(drivername: str, read_only: bool = False) -> dict[str, Any]:
     """Driver options. psycopg's automatic server-side prepares end in generic plans made while a
     table was still small (seq scans on a growing comments table, 10x slower saves on a first
-    crawl); unprepared statements get plans for the table as it is now."""
-    return {"prepare_threshold": None} if drivername == "postgresql+psycopg" else {}
-
-
-def ensure_schema(engine: Engine) -> None:
-    """Create missing tables; refuse a database that holds someone else's tables."""
-    with transaction(engine) as conn:
-        if conn.dialect.name == "postgresql":
-            # Two workers opening a fresh database at once must not both create the tables.
-            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
-        tables = set(inspect(conn).get_table_names())
-        if tables and Meta.__tablename__ not in tables:
-            shown = ", ".join(sorted(tables)[:5])
-            raise ArchiveError(
-                f"{_safe_url(engine)} is not a wparchive database (it holds tables: {shown})"
-            )
-        Base.metadata.create_all(conn)
-        version = conn.scalar(select(Meta.value).where(Meta.key == "schema_version"))
-        if version is None:
-            conn.execute(
-                table_of(Meta).insert(), {"key": "schema_version", "value": SCHEMA_VERSION}
-            )
-        elif version != SCHEMA_VERSION:
-            raise ArchiveError(
-                f"{_safe_url(engine)} has wparchive schema version {version}, "
-                f"this wparchive needs {SCHEMA_VERSION}"
-            )
+    crawl); unprepared statements get plans for the table as it is now. A reader's PostgreSQL
+    session is read-only, so the server itself refuses any write."""
+    if drivername != "postgresql+psycopg":
+        return {}
+    args: dict[str, Any] = {"prepare_threshold": None}
+    if read_only:
+        args["options"] = "-c default_transaction_read_only=on"
+    return args
 
 
 def run_transaction(
@@ -135,22 +240,23 @@ def error_reason(exc: SQLAlchemyError) -> str:
     return str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
 
 
-def _configure_sqlite(engine: Engine) -> None:
-    """WAL, foreign keys, a busy timeout, and BEGIN IMMEDIATE for writers.
+def _configure_sqlite(engine: Engine, *, read_only: bool) -> None:
+    """WAL, foreign keys, a busy timeout, and BEGIN IMMEDIATE for writers; readers only read.
 
     pysqlite's own implicit BEGIN is switched off (SQLAlchemy's documented recipe) so a writer takes
     the write lock when its transaction starts; a deferred writer could fail with "database is
-    locked" when upgrading its read lock, which busy_timeout cannot wait out.
+    locked" when upgrading its read lock, which busy_timeout cannot wait out. A reader's BEGIN
+    makes its queries one snapshot; `query_only` refuses any write it might try.
     """
+    pragmas = ["foreign_keys=ON", f"busy_timeout={SQLITE_BUSY_TIMEOUT_MS}"]
+    pragmas += ["query_only=ON"] if read_only else ["journal_mode=WAL", "synchronous=NORMAL"]
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        for pragma in pragmas:
+            cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -160,5 +266,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def _safe_url(engine: Engine) -> str:
-    """The engine's URL without its password, for messages."""
-    return make_url(str(engine.url)).render_as_string(hide_password=True)
+    """The engine's URL without its password, for messages (a read-only SQLite URI as its plain URL)."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and url.query.get("uri") == "true":
+        return "sqlite:///" + unquote((url.database or "").removeprefix("file:"))
+    return url.render_as_string(hide_password=True)

@@ -24,9 +24,6 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-# Bumped when the schema changes incompatibly; stored in wparchive_meta.
-SCHEMA_VERSION = "1"
-
 JsonType = JSON().with_variant(JSONB(), "postgresql")
 URL_LENGTH = 2000
 
@@ -55,7 +52,8 @@ class Base(DeclarativeBase):
 
 
 class Meta(Base):
-    """Marks a database as wparchive's and records its schema version."""
+    """Key-value facts about the archive. Before migrations it held `schema_version` = 1, which
+    marks such archives for archive.migrations; revisions now live in Alembic's alembic_version."""
 
     __tablename__ = "wparchive_meta"
 

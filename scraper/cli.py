@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from archive.db import open_archive
-from archive.export import export_dataset
+from archive.db import open_archive, open_archive_readonly, upgrade_archive
+from archive.export import export_dataset, find_format, format_names
 from archive.store import ArchiveStore
 from scraper.config import Config, load_config, override
 from scraper.console import Console, error_exit
@@ -22,6 +22,9 @@ app = typer.Typer(
     no_args_is_help=True,
     help="Archive WordPress blogs (posts, pages, threaded comments) into SQLite or PostgreSQL.",
 )
+
+db_app = typer.Typer(no_args_is_help=True, help="Manage the archive database itself.")
+app.add_typer(db_app, name="db")
 
 DbOption = Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL or SQLite file path.")]
 ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="YAML config file.")]
@@ -94,15 +97,20 @@ def _crawl_all(sites: list[str], cfg: Config, console: Console) -> int:
 @app.command()
 def export(
     out: Annotated[Path, typer.Option("--out", "-o", help="Directory to write the dataset into.")],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl|csv|parquet")] = "jsonl",
+    fmt: Annotated[
+        str,
+        typer.Option("--format", "-f", help="|".join(format_names()) + "."),
+    ] = "jsonl",
     db: DbOption = None,
     config: ConfigOption = None,
     site: Annotated[str | None, typer.Option(help="Only this site (its URL).")] = None,
 ) -> None:
-    """Write posts.<fmt> and comments.<fmt> for analysts, streaming from the archive."""
+    """Write the archive for analysts (posts and comments files, or one document per format),
+    streaming from the archive, which is opened read-only."""
     with error_exit():
         cfg = _config(config, database=db)
-        counts = export_dataset(open_archive(cfg.database), out, fmt, site=site)
+        find_format(fmt)  # a mistyped format is reported before the archive is opened
+        counts = export_dataset(open_archive_readonly(cfg.database), out, fmt, site=site)
         typer.echo(
             ", ".join(f"{name}: {rows} rows" for name, rows in counts.items()) + f" -> {out}"
         )
@@ -110,7 +118,17 @@ def export(
 
 @app.command()
 def sites(db: DbOption = None, config: ConfigOption = None) -> None:
-    """List archived sites: posts, pages, comments and the last crawl."""
+    """List archived sites: posts, pages, comments and the last crawl (read-only)."""
     with error_exit():
         cfg = _config(config, database=db)
-        Console().sites_table(ArchiveStore(open_archive(cfg.database)).site_summaries())
+        Console().sites_table(ArchiveStore(open_archive_readonly(cfg.database)).site_summaries())
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: DbOption = None, config: ConfigOption = None) -> None:
+    """Upgrade the archive's schema in place to this wparchive's (crawl does it by itself)."""
+    with error_exit():
+        cfg = _config(config, database=db)
+        before, after = upgrade_archive(cfg.database)
+        change = "already at" if before == after else f"upgraded from {before} to"
+        typer.echo(f"archive {change} schema revision {after}")

@@ -140,6 +140,7 @@ def test_cli_bad_database_and_bad_config_are_one_line(tmp_path: Path) -> None:
 
 def test_cli_export_of_an_empty_archive_writes_empty_files(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'empty.db'}"
+    open_archive(db).dispose()  # export reads only an archive that exists (a crawl makes it)
     result = run("export", "--db", db, "--format", "csv", "--out", str(tmp_path / "out"))
     assert result.exit_code == 0, result.output
     header = (tmp_path / "out" / "posts.csv").read_text().splitlines()
