@@ -74,24 +74,26 @@ def upgrade_archive(url: str) -> tuple[str | None, str]:
     _require_sqlite_file(url)
     engine = _engine(url, read_only=False)
     try:
-        before = _check(engine, lambda: _read(engine, _revision_or_legacy))
-        _check(engine, lambda: ensure_schema(engine, create=False))
-        return before, head_revision()
+        return _check(engine, lambda: ensure_schema(engine, create=False)), head_revision()
     finally:
         engine.dispose()
 
 
-def ensure_schema(engine: Engine, *, create: bool = True) -> None:
+def ensure_schema(engine: Engine, *, create: bool = True) -> str | None:
     """Bring the archive to the current schema, under a lock so two processes never migrate at
     once (PostgreSQL: an advisory lock; SQLite: the write lock BEGIN IMMEDIATE takes); refuse a
-    database that holds someone else's tables or a revision this code does not know."""
+    database that holds someone else's tables or a revision this code does not know.
+
+    Returns the revision the archive had, as seen under the lock (None: it was empty)."""
     with transaction(engine) as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
         status = schema_status(conn)
         _refuse(engine, conn, status, create=create)
+        before = _revision_or_legacy(conn, status)
         if status != "current":
             upgrade_schema(conn, status)
+    return before
 
 
 def _require_current(engine: Engine) -> None:
@@ -119,15 +121,10 @@ def _refuse(engine: Engine, conn: Connection, status: SchemaStatus, *, create: b
         )
 
 
-def _revision_or_legacy(conn: Connection) -> str | None:
-    if schema_status(conn) == "legacy":
+def _revision_or_legacy(conn: Connection, status: SchemaStatus) -> str | None:
+    if status == "legacy":
         return f"schema_version {LEGACY_SCHEMA_VERSION} (before migrations)"
     return current_revision(conn)
-
-
-def _read(engine: Engine, work: Callable[[Connection], T]) -> T:
-    with transaction(engine, write=False) as conn:
-        return work(conn)
 
 
 def _check(engine: Engine, work: Callable[[], T]) -> T:

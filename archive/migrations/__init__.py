@@ -67,13 +67,19 @@ def schema_status(conn: Connection) -> SchemaStatus:
     return "foreign"
 
 
+def alembic_config(conn: Connection) -> Config:
+    """An Alembic Config made in code, running its commands on `conn`."""
+    config = Config()
+    config.set_main_option("script_location", SCRIPT_LOCATION)
+    config.attributes["connection"] = conn
+    return config
+
+
 def upgrade_schema(conn: Connection, status: SchemaStatus) -> None:
     """Bring an empty, legacy or outdated archive to the head revision, in the caller's
     transaction (which holds the migration lock). A legacy archive is stamped as the first
     revision: it holds exactly that schema."""
-    config = Config()
-    config.set_main_option("script_location", SCRIPT_LOCATION)
-    config.attributes["connection"] = conn
+    config = alembic_config(conn)
     if status == "legacy":
         command.stamp(config, FIRST_REVISION)
     LOGGER.info("upgrading archive schema (%s) to %s", status, head_revision())

@@ -6,13 +6,18 @@ PostgreSQL databases come from the `postgres_database` factory in tests/conftest
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine, text
+from alembic import command
+from sqlalchemy import Engine, MetaData, create_engine, select, text
 
-from archive.db import open_archive
+from archive.db import normalize_database_url, open_archive
+from archive.migrations import FIRST_REVISION, alembic_config
 from archive.models import Base, Meta
 from archive.store import ArchiveStore
 from tests.archive.samples import SITE
@@ -73,3 +78,58 @@ def site_run(store: ArchiveStore) -> tuple[int, int]:
     """The seed site and an open full run on it."""
     site_id = store.ensure_site(SITE)
     return site_id, store.start_run(site_id, "rest", "full")
+
+
+LEGACY_ARCHIVE = Path(__file__).parents[1] / "fixtures" / "archives" / "legacy-v1.db"
+
+
+def table_rows(url: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, ordered by primary key, read through a plain engine."""
+    engine = create_engine(normalize_database_url(url))
+    try:
+        with engine.connect() as conn:
+            metadata = MetaData()
+            metadata.reflect(conn)
+            return {
+                name: [
+                    tuple(row)
+                    for row in conn.execute(select(table).order_by(*table.primary_key.columns))
+                ]
+                for name, table in metadata.tables.items()
+            }
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def legacy_sqlite(tmp_path: Path) -> str:
+    """A copy of the archive made by wparchive before migrations."""
+    copy = tmp_path / "legacy.db"
+    shutil.copyfile(LEGACY_ARCHIVE, copy)
+    return str(copy)
+
+
+@pytest.fixture
+def legacy_postgres(postgres_database: Callable[[], str]) -> str:
+    """A fresh PostgreSQL database holding the legacy archive: the first revision's tables, the
+    old meta row and no alembic_version, with the rows of the committed legacy SQLite archive."""
+    url = postgres_database()
+    source = create_engine(f"sqlite:///{LEGACY_ARCHIVE}")
+    target = create_engine(normalize_database_url(url))
+    with source.connect() as reading, target.begin() as conn:
+        command.upgrade(alembic_config(conn), FIRST_REVISION)
+        conn.execute(text("DROP TABLE alembic_version"))
+        for table in Base.metadata.sorted_tables:
+            rows = [dict(row._mapping) for row in reading.execute(select(table))]
+            if rows:
+                conn.execute(table.insert(), rows)
+    source.dispose()
+    target.dispose()
+    return url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def legacy_url(request: pytest.FixtureRequest) -> str:
+    """The legacy archive on each backend."""
+    url: str = request.getfixturevalue(f"legacy_{request.param}")
+    return url

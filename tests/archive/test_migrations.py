@@ -1,0 +1,96 @@
+"""Schema migrations: legacy archives upgrade keeping every row, under a lock, on both backends."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine, inspect
+from typer.testing import CliRunner
+
+from archive.db import open_archive
+from archive.migrations import head_revision
+from archive.models import Base
+from archive.store import ArchiveStore
+from scraper.cli import app
+from tests.archive.conftest import table_rows
+
+
+def upgrade(url: str) -> str:
+    result = CliRunner().invoke(app, ["db", "upgrade", "--db", url])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_db_upgrade_keeps_every_row_of_a_legacy_archive(legacy_url: str) -> None:
+    before = table_rows(legacy_url)
+    assert "alembic_version" not in before and before["wparchive_meta"] == [("schema_version", "1")]
+    assert upgrade(legacy_url).strip() == (
+        f"archive upgraded from schema_version 1 (before migrations) to schema revision"
+        f" {head_revision()}"
+    )
+    after = table_rows(legacy_url)
+    assert after.pop("alembic_version") == [(head_revision(),)]
+    assert after == before
+    assert sum(len(rows) for rows in before.values()) >= 20  # the fixture is not empty
+    assert upgrade(legacy_url).strip() == f"archive already at schema revision {head_revision()}"
+
+
+def test_crawl_upgrades_a_legacy_archive_by_itself(legacy_url: str) -> None:
+    engine = open_archive(legacy_url)
+    summaries = ArchiveStore(engine).site_summaries()
+    engine.dispose()
+    assert [(s.url, s.posts, s.pages, s.comments) for s in summaries] == [
+        ("https://other.example.org", 1, 0, 1),
+        ("https://reviews.example.com", 1, 1, 4),
+    ]
+    assert table_rows(legacy_url)["alembic_version"] == [(head_revision(),)]
+
+
+def test_migrated_schema_is_the_models_schema(engine: Engine, legacy_url: str) -> None:
+    """A new archive (made by the revisions) and an upgraded legacy one (made by the old
+    create_all) both hold exactly what archive.models declares."""
+    upgrade(legacy_url)
+    legacy = open_archive(legacy_url)
+    for each in (engine, legacy):
+        with each.connect() as conn:
+            assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+    legacy.dispose()
+
+
+def spawn_upgrade(url: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "scraper", "db", "upgrade", "--db", url],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def test_two_processes_upgrading_at_once_both_succeed(legacy_url: str) -> None:
+    before = table_rows(legacy_url)
+    workers = [spawn_upgrade(legacy_url) for _ in range(2)]
+    outputs = [worker.communicate(timeout=120)[0] for worker in workers]
+    assert [worker.returncode for worker in workers] == [0, 0], outputs
+    # One of them migrated, the other found the work done.
+    assert sorted(out.split(" schema revision")[0] for out in outputs) == [
+        "archive already at",
+        "archive upgraded from schema_version 1 (before migrations) to",
+    ]
+    after = table_rows(legacy_url)
+    assert after.pop("alembic_version") == [(head_revision(),)]
+    assert after == before
+
+
+def test_new_archive_is_stamped_at_head(tmp_path: Path) -> None:
+    path = tmp_path / "new.db"
+    open_archive(str(path)).dispose()
+    rows = table_rows(str(path))
+    assert rows["alembic_version"] == [(head_revision(),)]
+    assert set(rows) == {*Base.metadata.tables, "alembic_version"}
+    engine = open_archive(str(path))
+    assert "alembic_version" in inspect(engine).get_table_names()
+    engine.dispose()
