@@ -100,11 +100,13 @@ def _file_jobs(
         return
     urls = [site_url] if site_url else list(conn.scalars(select(Site.url).order_by(Site.url)))
     for url in urls:
-        writer = export_format.make()
-        yield (
-            f"{site_file_stem(url)}.{ext}",
-            partial(writer.write_site, conn, url, batch_size=batch_size),
-        )
+        yield f"{site_file_stem(url)}.{ext}", partial(_write_document, export_format, conn, url)
+
+
+def _write_document(
+    document_format: DocumentFormat, conn: Connection, site_url: str, file: BinaryIO
+) -> int:
+    return document_format.make().write(conn, file, site_url).items
 
 
 def _write_rows(

@@ -29,11 +29,17 @@ class RowWriter(Protocol):
     def finish(self) -> None: ...
 
 
-class DocumentWriter(Protocol):
-    """Writes one whole site as one document."""
+class DocumentCounts(Protocol):
+    """What a document holds; `items` (its posts and pages) is what the export reports."""
 
-    def write_site(self, conn: Connection, site_url: str, file: BinaryIO, batch_size: int) -> int:
-        """Write the site read through `conn` (one read snapshot); return the items written."""
+    items: int
+
+
+class DocumentWriter(Protocol):
+    """Writes one whole site as one document (archive.export.wxr.WxrWriter is one)."""
+
+    def write(self, conn: Connection, out: BinaryIO, site: str) -> DocumentCounts:
+        """Write the archived site `site` read through `conn` (one read snapshot) to `out`."""
         ...
 
 
