@@ -70,16 +70,17 @@ def open_archive_readonly(url: str) -> Engine:
 
 
 def upgrade_archive(url: str) -> tuple[str | None, str]:
-    """Upgrade an existing archive in place; return its revision before and after."""
+    """Upgrade an archive in place; return its revision before (None: the database was empty,
+    now it holds the schema) and after. A SQLite file must exist: a mistyped path makes nothing."""
     _require_sqlite_file(url)
     engine = _engine(url, read_only=False)
     try:
-        return _check(engine, lambda: ensure_schema(engine, create=False)), head_revision()
+        return _check(engine, lambda: ensure_schema(engine)), head_revision()
     finally:
         engine.dispose()
 
 
-def ensure_schema(engine: Engine, *, create: bool = True) -> str | None:
+def ensure_schema(engine: Engine) -> str | None:
     """Bring the archive to the current schema, under a lock so two processes never migrate at
     once (PostgreSQL: an advisory lock; SQLite: the write lock BEGIN IMMEDIATE takes); refuse a
     database that holds someone else's tables or a revision this code does not know.
@@ -89,7 +90,7 @@ def ensure_schema(engine: Engine, *, create: bool = True) -> str | None:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
         status = schema_status(conn)
-        _refuse(engine, conn, status, create=create)
+        _refuse(engine, conn, status, create=True)
         before = _revision_or_legacy(conn, status)
         if status != "current":
             upgrade_schema(conn, status)

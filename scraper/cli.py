@@ -126,9 +126,10 @@ def sites(db: DbOption = None, config: ConfigOption = None) -> None:
 
 @db_app.command("upgrade")
 def db_upgrade(db: DbOption = None, config: ConfigOption = None) -> None:
-    """Upgrade the archive's schema in place to this wparchive's (crawl does it by itself)."""
+    """Upgrade the archive's schema in place to this wparchive's (crawl does it by itself); an
+    empty PostgreSQL database gets the schema, ready for workers."""
     with error_exit():
         cfg = _config(config, database=db)
         before, after = upgrade_archive(cfg.database)
-        change = "already at" if before == after else f"upgraded from {before} to"
+        change = "already at" if before == after else f"upgraded from {before or 'nothing'} to"
         typer.echo(f"archive {change} schema revision {after}")

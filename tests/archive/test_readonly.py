@@ -7,7 +7,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from archive.db import open_archive_readonly, upgrade_archive
 from archive.errors import ArchiveError
+from archive.migrations import head_revision
 from scraper.cli import app
 
 
@@ -118,3 +119,18 @@ def test_postgres_reader_session_refuses_writes(legacy_postgres: str) -> None:
         with pytest.raises(DBAPIError, match="read-only transaction"):
             conn.execute(text("DELETE FROM problems"))
     engine.dispose()
+
+
+@pytest.mark.postgres
+def test_db_upgrade_gives_an_empty_postgres_database_the_schema(
+    postgres_database: Callable[[], str],
+) -> None:
+    url = postgres_database()
+    assert run("sites", "--db", url)[0] == 1  # readers never create it
+    code, lines = run("db", "upgrade", "--db", url)
+    assert (code, lines) == (
+        0,
+        [f"archive upgraded from nothing to schema revision {head_revision()}"],
+    )
+    code, lines = run("sites", "--db", url)
+    assert code == 0 and len(lines) == 1  # the header: no sites yet

@@ -23,8 +23,8 @@ def test_concurrent_workers_build_the_same_archive_as_one_sqlite_crawl(
     export_rows(reference, tmp_path / "reference")
 
     shared = postgres_database()
-    # The first crawl creates the schema; then three workers start at once on the same site.
-    run_cli("sites", "--db", shared)
+    # The schema is made first; then three workers start at once on the same site.
+    run_cli("db", "upgrade", "--db", shared)
     logs = [tmp_path / f"worker-{n}.log" for n in range(WORKERS)]
     workers = [spawn_crawl(wp_rest.url, shared, log) for log in logs]
     codes = [worker.wait(timeout=300) for worker in workers]
