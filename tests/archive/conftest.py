@@ -110,11 +110,12 @@ def legacy_sqlite(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def legacy_postgres(postgres_database: Callable[[], str]) -> str:
+def legacy_postgres(postgres_database: Callable[[], str], legacy_sqlite: str) -> str:
     """A fresh PostgreSQL database holding the legacy archive: the first revision's tables, the
     old meta row and no alembic_version, with the rows of the committed legacy SQLite archive."""
     url = postgres_database()
-    source = create_engine(f"sqlite:///{LEGACY_ARCHIVE}")
+    # Read from the copy: even a reader leaves -wal/-shm files beside a WAL database it opens.
+    source = create_engine(f"sqlite:///{legacy_sqlite}")
     target = create_engine(normalize_database_url(url))
     with source.connect() as reading, target.begin() as conn:
         command.upgrade(alembic_config(conn), FIRST_REVISION)
