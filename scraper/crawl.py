@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from archive.records import CommentRecord, CrawlState, ProblemRecord, Record
 from archive.store import ArchiveStore
 from scraper.config import CrawlSettings
-from scraper.discover import discover_site
+from scraper.discover import Discovery, discover_site
 from scraper.errors import (
     SITE_REFUSALS,
     DiscoveryError,
@@ -22,7 +22,7 @@ from scraper.errors import (
     WparchiveError,
 )
 from scraper.http import HttpClient
-from scraper.sources import Discovery, Source
+from scraper.sources import Source
 from scraper.sources.rest import RestSource
 
 if TYPE_CHECKING:

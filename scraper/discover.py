@@ -5,6 +5,8 @@ from __future__ import annotations
 import html as html_lib
 import logging
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import NamedTuple
 from urllib.parse import urljoin, urlsplit
 
@@ -15,8 +17,6 @@ from archive.records import SiteRecord
 from scraper.errors import DiscoveryError, FetchError, HttpStatusError, NotJsonError
 from scraper.exchange import Response
 from scraper.http import HttpClient
-from scraper.sources import Discovery
-from scraper.sources.wpcom import detect_wpcom
 from scraper.wpurls import rest_root_candidates
 
 LOGGER = logging.getLogger(__name__)
@@ -33,6 +33,52 @@ _WORDPRESS_MARKERS = (
     "wp-block-",
     "wp-emoji",
 )
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """What discovery learnt about a site; sources are built from it.
+
+    `rest_problem` says why REST is not usable (e.g. "REST: 401 rest_login_required"); the crawl
+    summary repeats it so the fallback chain explains itself.
+    """
+
+    home: str
+    site: SiteRecord
+    rest_root: str | None = None
+    rest_problem: str | None = None
+    wpcom_site: str | None = None
+    feed_url: str | None = None
+    home_html: str | None = None
+
+
+# Markers of a WordPress.com-hosted site. Decisive alone: the host, the `host-header: WordPress.com`
+# response header its edge sends, and the generator meta of its themes. `x-ac` (Automattic's edge
+# cache) is also sent for WordPress VIP and is decisive only together with uploads on
+# `*.files.wordpress.com`. s0.wp.com prefetches and wp.me shortlinks are left out: Jetpack puts
+# them on self-hosted sites too.
+WPCOM_HOST_SUFFIX = ".wordpress.com"
+NOT_BLOG_HOSTS = frozenset({"wordpress.com", "www.wordpress.com", "public-api.wordpress.com"})
+_GENERATOR = re.compile(
+    r"""<meta[^>]+name=["']generator["'][^>]+content=["']WordPress\.com["']""", re.I
+)
+_FILES_HOST = re.compile(r"//[a-z0-9-]+\.files\.wordpress\.com/", re.I)
+
+
+def detect_wpcom(home: str, home_html: str | None, headers: Mapping[str, str]) -> str | None:
+    """The WordPress.com site identifier (its host) if WordPress.com hosts `home`, else None."""
+    host = (urlsplit(home if "//" in home else "//" + home).hostname or "").lower()
+    if not host or host in NOT_BLOG_HOSTS or host.endswith(".files.wordpress.com"):
+        return None
+    if host.endswith(WPCOM_HOST_SUFFIX):
+        return host
+    lowered = {key.lower(): value for key, value in headers.items()}
+    html = home_html or ""
+    if lowered.get("host-header", "").strip().lower() == "wordpress.com" or _GENERATOR.search(html):
+        return host
+    if "x-ac" in lowered and _FILES_HOST.search(html):
+        return host
+    return None
 
 
 class HeadLink(NamedTuple):

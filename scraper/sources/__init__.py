@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from archive.records import CrawlState, ProblemRecord, Record, SiteRecord
+from archive.records import CrawlState, ProblemRecord, Record
 from scraper.errors import SITE_REFUSALS, FetchError
 from scraper.exchange import Response
 from scraper.http import HttpClient
@@ -17,23 +16,6 @@ from scraper.parse.dates import format_iso_utc
 # read starts this far before the high-water mark, wider than any UTC offset (+14h), so nothing
 # near the mark is missed (the upserts make the overlap harmless).
 INCREMENTAL_OVERLAP = timedelta(days=1)
-
-
-@dataclass(frozen=True)
-class Discovery:
-    """What discovery learnt about a site; sources are built from it.
-
-    `rest_problem` says why REST is not usable (e.g. "REST: 401 rest_login_required"); the crawl
-    summary repeats it so the fallback chain explains itself.
-    """
-
-    home: str
-    site: SiteRecord
-    rest_root: str | None = None
-    rest_problem: str | None = None
-    wpcom_site: str | None = None
-    feed_url: str | None = None
-    home_html: str | None = None
 
 
 class Source(Protocol):

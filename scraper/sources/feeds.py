@@ -39,7 +39,7 @@ from archive.records import (
     Record,
     TermRecord,
 )
-from scraper.discover import find_feed_links
+from scraper.discover import Discovery, find_feed_links
 from scraper.errors import (
     SITE_REFUSALS,
     DiscoveryError,
@@ -57,7 +57,7 @@ from scraper.parse.feed import (
     thread_comments,
 )
 from scraper.pool import map_ordered
-from scraper.sources import INCREMENTAL_OVERLAP, Discovery, fetch_or_problem
+from scraper.sources import INCREMENTAL_OVERLAP, fetch_or_problem
 from scraper.sources.html import fetch_post_page
 from scraper.wpurls import (
     feed_page_url,

@@ -23,6 +23,7 @@ from archive.records import (
     Record,
     TermRecord,
 )
+from scraper.discover import Discovery
 from scraper.errors import (
     SITE_REFUSALS,
     FetchError,
@@ -36,7 +37,7 @@ from scraper.parse.listing import parse_listing, parse_sitemap
 from scraper.parse.page import parse_post_page
 from scraper.parse.tree import ParsedPage, parse_page
 from scraper.pool import map_ordered
-from scraper.sources import Discovery, fetch_or_problem
+from scraper.sources import fetch_or_problem
 from scraper.wpurls import comment_page_number, same_page
 
 LOGGER = logging.getLogger(__name__)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from archive.records import CrawlState, ProblemRecord, Record
+from scraper.discover import Discovery
 from scraper.errors import ApiClosedError, HttpStatusError, NotJsonError, WparchiveError
 from scraper.http import HttpClient
 from scraper.parse.rest import (
@@ -21,7 +22,7 @@ from scraper.parse.rest import (
     parse_rest_term,
 )
 from scraper.pool import map_ordered
-from scraper.sources import Discovery, since_params
+from scraper.sources import since_params
 from scraper.wpurls import rest_route_url
 
 LOGGER = logging.getLogger(__name__)

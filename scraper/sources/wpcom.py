@@ -10,12 +10,12 @@ already seen, never on arithmetic alone.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 from archive.records import CrawlState, ProblemRecord, Record, SiteRecord
+from scraper.discover import Discovery
 from scraper.errors import ApiClosedError, DiscoveryError, HttpStatusError, NotJsonError
 from scraper.http import HttpClient
 from scraper.parse.wpcom import (
@@ -25,7 +25,7 @@ from scraper.parse.wpcom import (
     parse_wpcom_site,
     parse_wpcom_terms,
 )
-from scraper.sources import Discovery, since_params
+from scraper.sources import since_params
 
 LOGGER = logging.getLogger(__name__)
 
@@ -37,34 +37,6 @@ POST_FIELDS = (
     "ID,URL,slug,guid,title,date,modified,author,content,excerpt,categories,tags,type,status,"
     "parent,discussion"
 )
-
-# Markers of a WordPress.com-hosted site. Decisive alone: the host, the `host-header: WordPress.com`
-# response header its edge sends, and the generator meta of its themes. `x-ac` (Automattic's edge
-# cache) is also sent for WordPress VIP and is decisive only together with uploads on
-# `*.files.wordpress.com`. s0.wp.com prefetches and wp.me shortlinks are left out: Jetpack puts
-# them on self-hosted sites too.
-WPCOM_HOST_SUFFIX = ".wordpress.com"
-NOT_BLOG_HOSTS = frozenset({"wordpress.com", "www.wordpress.com", "public-api.wordpress.com"})
-_GENERATOR = re.compile(
-    r"""<meta[^>]+name=["']generator["'][^>]+content=["']WordPress\.com["']""", re.I
-)
-_FILES_HOST = re.compile(r"//[a-z0-9-]+\.files\.wordpress\.com/", re.I)
-
-
-def detect_wpcom(home: str, home_html: str | None, headers: Mapping[str, str]) -> str | None:
-    """The WordPress.com site identifier (its host) if WordPress.com hosts `home`, else None."""
-    host = (urlsplit(home if "//" in home else "//" + home).hostname or "").lower()
-    if not host or host in NOT_BLOG_HOSTS or host.endswith(".files.wordpress.com"):
-        return None
-    if host.endswith(WPCOM_HOST_SUFFIX):
-        return host
-    lowered = {key.lower(): value for key, value in headers.items()}
-    html = home_html or ""
-    if lowered.get("host-header", "").strip().lower() == "wordpress.com" or _GENERATOR.search(html):
-        return host
-    if "x-ac" in lowered and _FILES_HOST.search(html):
-        return host
-    return None
 
 
 class WpcomSource:

@@ -23,10 +23,9 @@ from archive.records import (
     TermRecord,
     TermRef,
 )
-from scraper.discover import find_feed_links
+from scraper.discover import Discovery, find_feed_links
 from scraper.errors import DiscoveryError
 from scraper.http import HttpClient, HttpSettings
-from scraper.sources import Discovery
 from scraper.sources.feeds import FeedSource
 from scraper.sources.html import PostPage
 from scraper.wpurls import post_atom_comment_feed, post_id_in, site_comments_feed_url

@@ -15,9 +15,9 @@ import pytest
 import responses
 
 from archive.records import CommentRecord, CrawlState, PostRecord, ProblemRecord, Record, SiteRecord
+from scraper.discover import Discovery
 from scraper.http import HttpClient, HttpSettings
 from scraper.parse.feed import parse_comment_feed, parse_post_feed
-from scraper.sources import Discovery
 from scraper.sources.feeds import FeedSource
 from scraper.sources.html import PostPage
 

@@ -16,11 +16,11 @@ from archive.records import (
     SiteRecord,
     TermRecord,
 )
+from scraper.discover import Discovery
 from scraper.errors import BlockedError
 from scraper.http import HttpClient, HttpSettings
 from scraper.parse.listing import parse_listing
 from scraper.parse.tree import ParsedPage, parse_page
-from scraper.sources import Discovery
 from scraper.sources import html as html_source
 from scraper.sources.html import HtmlSource, fetch_post_page
 from tests.recorded import RECORDED, load_manifest

@@ -12,10 +12,9 @@ import pytest
 import responses
 
 from archive.records import CommentRecord, CrawlState, PostRecord, ProblemRecord, SiteRecord
-from scraper.discover import discover_site, normalize_home
+from scraper.discover import Discovery, discover_site, normalize_home
 from scraper.errors import ApiClosedError, DiscoveryError
 from scraper.http import HttpClient, HttpSettings
-from scraper.sources import Discovery
 from scraper.sources.rest import RestSource, SeenIds
 from scraper.wpurls import rest_route_url
 

@@ -24,10 +24,10 @@ from archive.records import (
     TermRecord,
     TermRef,
 )
+from scraper.discover import Discovery, detect_wpcom
 from scraper.errors import ApiClosedError, DiscoveryError, NotJsonError
 from scraper.http import HttpClient, HttpSettings
-from scraper.sources import Discovery
-from scraper.sources.wpcom import WpcomSource, detect_wpcom
+from scraper.sources.wpcom import WpcomSource
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "wpcom"
 API = "http://api.test/rest/v1.1"
