@@ -7,20 +7,34 @@ WordPress id within a site (`wp_id`); datetimes are timezone-aware UTC.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
-
-# Where an item came from; stored on every post and comment so analysts can tell.
-SOURCES = ("rest", "wpcom", "feed", "html")
+from typing import Any, ClassVar, Literal
 
 JsonDict = dict[str, Any]
+RecordKind = Literal["site", "author", "term", "post", "page", "comment", "problem"]
+
+
+@dataclass(frozen=True)
+class SourceTraits:
+    """What the archive needs to know about the sources, told by the scraper's source registry.
+
+    `head_readers`: sources that read a post page's head, so they see JSON-LD ratings; when one of
+    them finds no rating, the rating is gone. Other sources see only the body, and their empty
+    rating never erases a head (JSON-LD) one.
+    `fidelity`: source -> field group -> rank (higher is richer), for which source may overwrite what.
+    """
+
+    head_readers: frozenset[str] = frozenset()
+    fidelity: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class SiteRecord:
     """A WordPress site as discovered: its home URL, name and the API root it answered on (if any)."""
 
+    record_kind: ClassVar[RecordKind] = "site"
     url: str
     name: str = ""
     description: str = ""
@@ -33,6 +47,7 @@ class SiteRecord:
 class AuthorRecord:
     """A user who published on the site (`wp_id` is the WordPress user id)."""
 
+    record_kind: ClassVar[RecordKind] = "author"
     wp_id: int
     name: str
     slug: str = ""
@@ -45,6 +60,7 @@ class AuthorRecord:
 class TermRecord:
     """A category or tag. Identity within a site is (taxonomy, slug); `wp_id` is None when unknown."""
 
+    record_kind: ClassVar[RecordKind] = "term"
     taxonomy: str  # "category" | "post_tag"
     slug: str
     name: str
@@ -102,6 +118,11 @@ class PostRecord:
     source: str = "rest"
     raw: JsonDict = field(default_factory=dict)
 
+    @property
+    def record_kind(self) -> RecordKind:
+        """ "page" for pages, "post" for posts (and any other post type WordPress lists)."""
+        return "page" if self.type == "page" else "post"
+
 
 @dataclass(frozen=True)
 class CommentRecord:
@@ -112,6 +133,7 @@ class CommentRecord:
     Depth, root and orphan flags are computed by the archive from the stored tree.
     """
 
+    record_kind: ClassVar[RecordKind] = "comment"
     wp_id: int
     post_wp_id: int
     parent_wp_id: int | None
@@ -132,6 +154,7 @@ class CommentRecord:
 class ProblemRecord:
     """Something a crawl could not read: recorded on the crawl run, and the crawl goes on."""
 
+    record_kind: ClassVar[RecordKind] = "problem"
     kind: str  # e.g. "http", "parse", "blocked", "gap"
     message: str
     url: str = ""

@@ -8,7 +8,7 @@ clear (the author edited it out). Every other column follows the newest record.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +22,7 @@ from archive.records import (
     PostRecord,
     ProblemRecord,
     Record,
+    SourceTraits,
     TermRecord,
     TermRef,
 )
@@ -37,7 +38,6 @@ from archive.upsert import (
     upsert_by_wp_id,
 )
 
-PAGE_ONLY_SOURCE = "html"
 HEAD_ONLY_RATING = "json-ld"  # the one place a rating hides from body-only sources
 
 
@@ -49,22 +49,32 @@ def save_authors(
     return upsert_by_wp_id(conn, AUTHORS, site_id, rows, now).counts
 
 
-def _keep_rating(excluded: Any) -> dict[str, ColumnElement[Any]]:
-    keep = and_(
-        excluded.rating_value.is_(None),
-        excluded.source != PAGE_ONLY_SOURCE,
-        POSTS.c.rating_source == HEAD_ONLY_RATING,
-    )
-    return {name: case((keep, POSTS.c[name]), else_=excluded[name]) for name in RATING_COLUMNS}
+def _rating_rule(traits: SourceTraits) -> Callable[[Any], dict[str, ColumnElement[Any]]]:
+    """Keep a head (JSON-LD) rating when a source that cannot see the head reports none."""
+
+    def keep_rating(excluded: Any) -> dict[str, ColumnElement[Any]]:
+        keep = and_(
+            excluded.rating_value.is_(None),
+            # one comparison per name: an IN list cannot be bound in an executemany upsert
+            *(excluded.source != name for name in sorted(traits.head_readers)),
+            POSTS.c.rating_source == HEAD_ONLY_RATING,
+        )
+        return {name: case((keep, POSTS.c[name]), else_=excluded[name]) for name in RATING_COLUMNS}
+
+    return keep_rating
 
 
 def save_posts(
-    conn: Connection, site_id: int, records: Sequence[PostRecord], now: datetime
+    conn: Connection,
+    site_id: int,
+    records: Sequence[PostRecord],
+    now: datetime,
+    traits: SourceTraits,
 ) -> KindCounts:
     """Upsert posts and pages; relink the terms of those that changed; link waiting comments."""
     latest = {r.wp_id: r for r in records}
     rows = unique_by_wp_id(post_row(site_id, r) for r in latest.values())
-    saved = upsert_by_wp_id(conn, POSTS, site_id, rows, now, _keep_rating)
+    saved = upsert_by_wp_id(conn, POSTS, site_id, rows, now, _rating_rule(traits))
     if saved.changed:
         _relink_terms(conn, site_id, [latest[w] for w in sorted(saved.changed)], saved.ids)
         link_comment_posts(conn, site_id, saved.changed)
@@ -112,7 +122,12 @@ def save_problems(
 
 
 def save_batch(
-    conn: Connection, site_id: int, run_id: int, records: Sequence[Record], now: datetime
+    conn: Connection,
+    site_id: int,
+    run_id: int,
+    records: Sequence[Record],
+    now: datetime,
+    traits: SourceTraits,
 ) -> SaveCounts:
     """Save one batch of a run, in dependency order, and add its counts to the run."""
     if run_site_id(conn, run_id) != site_id:
@@ -124,7 +139,7 @@ def save_batch(
         conn, site_id, [r for r in records if isinstance(r, AuthorRecord)], now
     )
     counts.terms = save_terms(conn, site_id, [r for r in records if isinstance(r, TermRecord)])
-    counts.posts = save_posts(conn, site_id, posts, now)
+    counts.posts = save_posts(conn, site_id, posts, now, traits)
     counts.comments = save_comments(conn, site_id, comments, now)
     problems = [r for r in records if isinstance(r, ProblemRecord)]
     counts.problems = save_problems(conn, run_id, problems, now)

@@ -12,7 +12,7 @@ from archive import state
 from archive.db import run_transaction
 from archive.identity import normalize_site_url
 from archive.models import SITES, Site
-from archive.records import CrawlState, Record, SiteRecord
+from archive.records import CrawlState, Record, SiteRecord, SourceTraits
 from archive.saving import save_batch
 from archive.state import RunSummary, SaveCounts, SiteSummary
 from archive.threads import rethread_site
@@ -33,9 +33,16 @@ class ArchiveStore:
     should keep them in sync (NTP).
     """
 
-    def __init__(self, engine: Engine, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        clock: Callable[[], datetime] = utc_now,
+        traits: SourceTraits | None = None,
+    ) -> None:
         self.engine = engine
         self.clock = clock
+        # Which source may overwrite what: the scraper's source registry says (archive_traits).
+        self.traits = traits or SourceTraits()
 
     def ensure_site(self, site: SiteRecord) -> int:
         """Insert or update the site by its normalized home URL; return its id.
@@ -59,7 +66,7 @@ class ArchiveStore:
         """Save a batch in one transaction: all of it, or (on any error) none of it."""
         now = self.clock()
         return run_transaction(
-            self.engine, lambda conn: save_batch(conn, site_id, run_id, records, now)
+            self.engine, lambda conn: save_batch(conn, site_id, run_id, records, now, self.traits)
         )
 
     def finish_run(

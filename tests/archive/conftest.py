@@ -19,6 +19,7 @@ from sqlalchemy import Engine, MetaData, create_engine, select, text
 from archive.db import normalize_database_url, open_archive
 from archive.migrations import FIRST_REVISION, alembic_config
 from archive.models import Base, Meta
+from archive.records import SourceTraits
 from archive.store import ArchiveStore
 from tests.archive.samples import SITE
 
@@ -70,7 +71,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def store(engine: Engine, clock: Clock) -> ArchiveStore:
-    return ArchiveStore(engine, clock=clock)
+    return ArchiveStore(engine, clock=clock, traits=SourceTraits(head_readers=frozenset({"html"})))
 
 
 @pytest.fixture
