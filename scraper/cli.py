@@ -16,6 +16,7 @@ from scraper.console import Console, error_exit
 from scraper.crawl import crawl_site
 from scraper.errors import WparchiveError
 from scraper.http import HttpClient
+from scraper.sources.registry import archive_traits, source_choices
 
 app = typer.Typer(
     add_completion=False,
@@ -30,6 +31,12 @@ DbOption = Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL or SQ
 ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="YAML config file.")]
 
 
+def source_help() -> str:
+    """`--source` help from the registry. Typer evaluates the (postponed) annotations that call
+    this when it builds the command, at each run, so a source registered later is listed too."""
+    return "|".join(source_choices())
+
+
 def _config(path: Path | None, **flags: object) -> Config:
     return override(load_config(path), **flags)
 
@@ -41,7 +48,7 @@ def crawl(
     ] = None,
     db: DbOption = None,
     config: ConfigOption = None,
-    source: Annotated[str | None, typer.Option(help="auto|rest|wpcom|feed|html")] = None,
+    source: Annotated[str | None, typer.Option(help=source_help())] = None,
     full: Annotated[
         bool | None, typer.Option("--full", help="Re-read everything, not only changes.")
     ] = None,
@@ -76,7 +83,8 @@ def crawl(
 def _crawl_all(sites: list[str], cfg: Config, console: Console) -> int:
     """Crawl each site in turn, one summary line each; return how many failed. One site's
     failure does not stop the others (a cron job's list goes on)."""
-    store, client = ArchiveStore(open_archive(cfg.database)), HttpClient(cfg.http)
+    store = ArchiveStore(open_archive(cfg.database), traits=archive_traits())
+    client = HttpClient(cfg.http)
     failures = 0
     try:
         for url in sites:

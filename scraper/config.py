@@ -12,18 +12,18 @@ import yaml
 
 from scraper.errors import ConfigError
 from scraper.http import HttpSettings
+from scraper.sources.registry import AUTO, source_choices
 
 LOGGER = logging.getLogger(__name__)
 
 DEFAULT_DATABASE = "sqlite:///wparchive.db"
-SOURCE_CHOICES = ("auto", "rest", "wpcom", "feed", "html")
 
 
 @dataclass(frozen=True)
 class CrawlSettings:
     """How a crawl reads a site."""
 
-    source: str = "auto"  # auto = REST -> WordPress.com -> feeds + HTML -> HTML
+    source: str = AUTO  # each registered source in turn, as discovery allows (sources/registry.py)
     batch_size: int = 500  # records per database transaction
     full: bool = False  # ignore high-water marks and re-read everything
 
@@ -124,9 +124,10 @@ def _coerce(value: Any, default: Any, where: str) -> Any:
 
 
 def _validate(config: Config, origin: str) -> None:
-    if config.crawl.source not in SOURCE_CHOICES:
+    choices = source_choices()
+    if config.crawl.source not in choices:
         raise ConfigError(
-            f"{origin}: source must be one of {', '.join(SOURCE_CHOICES)}, not {config.crawl.source!r}"
+            f"{origin}: source must be one of {', '.join(choices)}, not {config.crawl.source!r}"
         )
     if config.http.concurrency < 1:
         raise ConfigError(f"{origin}: concurrency must be at least 1")
