@@ -104,7 +104,12 @@ def _crawl_all(sites: list[str], cfg: Config, console: Console) -> int:
 
 @app.command()
 def export(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Directory to write the dataset into.")],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", "-o", help="Directory to write into (a document format: or one FILE.ext)."
+        ),
+    ],
     fmt: Annotated[
         str,
         typer.Option("--format", "-f", help="|".join(format_names()) + "."),

@@ -48,13 +48,20 @@ def export_dataset(
     """Write the archive (or one site of it) in format `fmt` into out_dir; return rows per file.
 
     A row format writes posts.<ext> and comments.<ext>; a document format one <site>.<ext> per
-    site. Every file is written from one read transaction (a consistent snapshot on PostgreSQL and
+    site, or, when `out_dir` itself ends in .<ext> (`--out blog.xml`), that one file for the one
+    site asked for (or the only one archived). Every file is written from one read transaction (a consistent snapshot on PostgreSQL and
     SQLite WAL) into temporary files renamed into place at the end, so a failed export leaves the
     previous files (or none), never half a file.
     """
     export_format = find_format(fmt)
+    file_name = None
+    if (
+        isinstance(export_format, DocumentFormat)
+        and out_dir.suffix == f".{export_format.extension}"
+    ):
+        out_dir, file_name = out_dir.parent, out_dir.name
     try:
-        return _export_files(engine, out_dir, export_format, site, batch_size)
+        return _export_files(engine, out_dir, export_format, site, batch_size, file_name)
     except DBAPIError as exc:
         raise ArchiveError(f"export failed reading the archive: {error_reason(exc)}") from exc
     except OSError as exc:
@@ -67,6 +74,7 @@ def _export_files(
     export_format: RowFormat | DocumentFormat,
     site: str | None,
     batch_size: int,
+    file_name: str | None = None,
 ) -> dict[str, int]:
     out_dir.mkdir(parents=True, exist_ok=True)
     written: dict[str, int] = {}
@@ -74,7 +82,8 @@ def _export_files(
     try:
         with _snapshot(engine) as conn:
             site_url = _site_url(conn, site)
-            for name, fill in _file_jobs(conn, export_format, site_url, batch_size):
+            jobs = _file_jobs(conn, export_format, site_url, batch_size, file_name)
+            for name, fill in jobs:
                 temps[out_dir / name], written[name] = _write_temp(out_dir, fill)
         for target, temp in temps.items():
             os.replace(temp, target)
@@ -90,8 +99,10 @@ def _file_jobs(
     export_format: RowFormat | DocumentFormat,
     site_url: str | None,
     batch_size: int,
+    file_name: str | None = None,
 ) -> Iterator[FileJob]:
-    """The files a format writes: one per dataset (row formats) or one per site (documents)."""
+    """The files a format writes: one per dataset (row formats) or one per site (documents),
+    or the one document `file_name`."""
     ext = export_format.extension
     if isinstance(export_format, RowFormat):
         for name, fields, rows in DATASETS:
@@ -99,8 +110,13 @@ def _file_jobs(
             yield f"{name}.{ext}", partial(_write_rows, export_format, fields, source, batch_size)
         return
     urls = [site_url] if site_url else list(conn.scalars(select(Site.url).order_by(Site.url)))
+    if file_name is not None and len(urls) != 1:
+        raise ArchiveError(
+            f"the archive holds {len(urls)} sites: name one with --site, or give --out a directory"
+        )
     for url in urls:
-        yield f"{site_file_stem(url)}.{ext}", partial(_write_document, export_format, conn, url)
+        name = file_name or f"{site_file_stem(url)}.{ext}"
+        yield name, partial(_write_document, export_format, conn, url)
 
 
 def _write_document(

@@ -19,6 +19,7 @@ from archive.export.csv import CsvExporter
 from archive.export.jsonl import JsonLinesExporter
 from archive.export.parquet import ParquetExporter
 from archive.export.rows import Field
+from archive.export.wxr import WxrWriter
 
 
 class RowWriter(Protocol):
@@ -67,6 +68,7 @@ FORMATS: dict[str, ExportFormat] = {
     "jsonl": RowFormat("jsonl", "JSON Lines", lambda f, fields, _: JsonLinesExporter(f, fields)),
     "csv": RowFormat("csv", "CSV (RFC 4180)", lambda f, fields, _: CsvExporter(f, fields)),
     "parquet": RowFormat("parquet", "Parquet (needs pyarrow)", ParquetExporter),
+    "wxr": DocumentFormat("xml", "WordPress eXtended RSS 1.2, for WordPress's importer", WxrWriter),
 }
 
 

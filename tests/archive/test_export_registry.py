@@ -19,6 +19,7 @@ from archive.export.rows import Field
 from archive.export.wxr import WxrWriter
 from archive.models import Post, Site
 from scraper.cli import app
+from tests.wxr_reader import read_wxr
 
 
 class TitleLines:
@@ -75,7 +76,7 @@ def test_registered_formats_are_cli_choices(legacy_sqlite: str, tmp_path: Path) 
     code, output = run("export", "--db", legacy_sqlite, "--format", "nope", "--out", "x")
     assert code == 1
     assert output.strip() == (
-        "error: unknown export format 'nope': choose one of jsonl, csv, parquet, ids, card"
+        "error: unknown export format 'nope': choose one of jsonl, csv, parquet, wxr, ids, card"
     )
     code, output = run("export", "--db", legacy_sqlite, "-f", "ids", "--out", str(tmp_path / "r"))
     assert code == 0, output
@@ -91,3 +92,30 @@ def test_registered_formats_are_cli_choices(legacy_sqlite: str, tmp_path: Path) 
         "other.example.org.card.txt": "https://other.example.org 1\n",
         "reviews.example.com.card.txt": "https://reviews.example.com 2\n",
     }
+
+
+def test_wxr_is_a_format_writing_one_file_or_one_per_site(
+    legacy_sqlite: str, tmp_path: Path
+) -> None:
+    upgrade_archive(legacy_sqlite)
+    code, output = run("export", "--db", legacy_sqlite, "-f", "wxr", "--out", str(tmp_path / "d"))
+    assert code == 0, output
+    files = sorted(p.name for p in (tmp_path / "d").iterdir())
+    assert files == ["other.example.org.xml", "reviews.example.com.xml"]
+    blog = tmp_path / "blog.xml"
+    site = "https://reviews.example.com"
+    code, output = run(
+        "export", "--db", legacy_sqlite, "-f", "wxr", "--site", site, "--out", str(blog)
+    )
+    assert code == 0, output
+    assert blog.read_bytes() == (tmp_path / "d" / "reviews.example.com.xml").read_bytes()
+    channel = read_wxr(blog.read_bytes())["channel"]
+    assert channel["wp:base_blog_url"] == site
+    code, output = run(
+        "export", "--db", legacy_sqlite, "-f", "wxr", "--out", str(tmp_path / "x.xml")
+    )
+    assert code == 1
+    assert output.strip() == (
+        "error: the archive holds 2 sites: name one with --site, or give --out a directory"
+    )
+    assert not (tmp_path / "x.xml").exists()
