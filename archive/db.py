@@ -125,7 +125,7 @@ def _refuse(engine: Engine, conn: Connection, status: SchemaStatus, *, create: b
 def _revision_or_legacy(conn: Connection, status: SchemaStatus) -> str | None:
     if status == "legacy":
         return f"schema_version {LEGACY_SCHEMA_VERSION} (before migrations)"
-    return current_revision(conn)
+    return None if status == "empty" else current_revision(conn)
 
 
 def _check(engine: Engine, work: Callable[[], T]) -> T:

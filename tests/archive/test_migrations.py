@@ -12,7 +12,7 @@ from sqlalchemy import Engine, inspect
 from typer.testing import CliRunner
 
 from archive.db import open_archive
-from archive.migrations import head_revision
+from archive.migrations import head_revision, script_head_revision
 from archive.models import Base
 from archive.store import ArchiveStore
 from scraper.cli import app
@@ -94,3 +94,7 @@ def test_new_archive_is_stamped_at_head(tmp_path: Path) -> None:
     engine = open_archive(str(path))
     assert "alembic_version" in inspect(engine).get_table_names()
     engine.dispose()
+
+
+def test_the_head_constant_is_alembics_head() -> None:
+    assert head_revision() == script_head_revision()
