@@ -6,13 +6,20 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, create_engine, inspect
 from typer.testing import CliRunner
 
-from archive.db import open_archive
-from archive.migrations import head_revision, script_head_revision
+from archive.db import normalize_database_url, open_archive
+from archive.migrations import (
+    alembic_config,
+    current_revision,
+    head_revision,
+    script_head_revision,
+)
 from archive.models import Base
 from archive.store import ArchiveStore
 from scraper.cli import app
@@ -51,8 +58,8 @@ def test_crawl_upgrades_a_legacy_archive_by_itself(legacy_url: str) -> None:
 
 
 def test_migrated_schema_is_the_models_schema(engine: Engine, legacy_url: str) -> None:
-    """A new archive (made by the revisions) and an upgraded legacy one (made by the old
-    create_all) both hold exactly what archive.models declares."""
+    """A new archive (made from the models, stamped at head) and an upgraded legacy one (made by
+    the old create_all) both hold exactly what archive.models declares."""
     upgrade(legacy_url)
     legacy = open_archive(legacy_url)
     for each in (engine, legacy):
@@ -98,3 +105,22 @@ def test_new_archive_is_stamped_at_head(tmp_path: Path) -> None:
 
 def test_the_head_constant_is_alembics_head() -> None:
     assert head_revision() == script_head_revision()
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def test_the_revisions_from_nothing_build_the_models_schema(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """What a new archive gets without Alembic equals what the revisions build from nothing."""
+    url = str(tmp_path / "revisions.db")
+    if backend == "postgres":
+        url = request.getfixturevalue("postgres_database")()
+    engine = create_engine(normalize_database_url(url))
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "head")
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+        assert current_revision(conn) == head_revision()
+    engine.dispose()
