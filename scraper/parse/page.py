@@ -6,7 +6,7 @@ first; what cannot be found is left empty and, when it matters, reported as a pr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -24,6 +24,7 @@ from scraper.parse.tree import HtmlElement, ParsedPage, as_page, body_of, select
 from scraper.wpurls import (
     atom_of_rss_feed,
     is_post_comment_feed,
+    same_page,
     slug_in_permalink,
     strip_comment_page,
 )
@@ -48,8 +49,13 @@ class _Author:
     url: str
 
 
-def parse_post_page(page: ParsedPage | str, url: str = "") -> ParsedPost:
-    """Read the post on its own page (`page.url` is where it was fetched), never raising."""
+def parse_post_page(
+    page: ParsedPage | str, url: str = "", *, more_pages: Sequence[ParsedPage] = ()
+) -> ParsedPost:
+    """Read the post on its own page (`page.url` is where it was fetched), never raising.
+
+    `more_pages` are the post's other `<!--nextpage-->` pages (see `body_page_urls`), in order:
+    their contents follow the first page's in the body, and the rating is sought over all."""
     page = as_page(page, url)
     doc, url = page.root, page.url
     problems: list[ProblemRecord] = []
@@ -65,6 +71,9 @@ def parse_post_page(page: ParsedPage | str, url: str = "") -> ParsedPost:
     protected = _password_required(doc)
     content = None if protected else _content(doc)
     content_html = "" if protected else None if content is None else inner_html(content).strip()
+    if content_html and more_pages:
+        content_html = "\n".join([content_html, *_contents_of(more_pages)])
+        content = None  # the rating reads the joined body, parsed from the joined HTML
     if content_html is None:
         problems.append(ProblemRecord("parse", "no entry content found on the page", url))
     body = parse_body(content_html or "", canonical)
@@ -122,10 +131,16 @@ def _post_id(doc: HtmlElement) -> tuple[int | None, str]:
 
 
 def _post_type(doc: HtmlElement) -> str:
+    """post_class() prints `type-<post type>` (custom types too), body_class() `single-<type>`
+    (block themes print no post_class) and `page-id-N`."""
     classes = tokens_of(body_of(doc)) + tokens_of(select_one(doc, "article[id^=post-]"))
     rest = sel.POST_ID_REST_LINK.search(attr_of(select_one(doc, sel.POST_REST_LINK), "href"))
     if any(c.startswith("page-id-") or c == "type-page" for c in classes):
         return "page"
+    named = [c.removeprefix("type-") for c in classes if c.startswith("type-")]
+    named += [c.removeprefix("single-") for c in classes if sel.BODY_SINGLE_TYPE.match(c)]
+    if named and named[0] != "post":
+        return named[0]
     return "page" if rest and rest.group(1) == "pages" else "post"
 
 
@@ -266,6 +281,25 @@ def _content(doc: HtmlElement) -> HtmlElement | None:
     """A copy of the entry content without sharing widgets and other chrome; None if absent."""
     content = first_match(doc, sel.POST_CONTENT)
     return None if content is None else cleaned_copy(content, sel.POST_CONTENT_NOISE)
+
+
+def _contents_of(pages: Sequence[ParsedPage]) -> Iterator[str]:
+    for page in pages:
+        content = _content(page.root)
+        if content is not None:
+            yield inner_html(content).strip()
+
+
+def body_page_urls(page: ParsedPage) -> list[str]:
+    """The post's other `<!--nextpage-->` pages, in the order wp_link_pages() links them."""
+    own = same_page(page.url)
+    urls: dict[str, str] = {}
+    for selector in sel.POST_PAGE_LINKS:
+        for link in select(page.root, selector):
+            href = urljoin(page.url, attr_of(link, "href"))
+            if href and same_page(href) != own:
+                urls.setdefault(same_page(href), href)
+    return list(urls.values())
 
 
 def _comment_status(doc: HtmlElement) -> str | None:

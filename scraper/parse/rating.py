@@ -17,7 +17,7 @@ import copy
 import json
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple
 
 from lxml import html as lxml_html
@@ -90,12 +90,23 @@ def _to_float(raw: object) -> float | None:
 
 def _find_json_ld(root: HtmlElement | None) -> Score | None:
     """The first reviewRating, in document order, of the JSON-LD blocks under `root`."""
-    for document in read_jsonld(root):
+    return _first_json_ld_score(read_jsonld(root))
+
+
+def _first_json_ld_score(documents: Iterable[Any]) -> Score | None:
+    for document in documents:
         for rating in _iter_review_ratings(document):
             score = _json_ld_score(rating)
             if score:
                 return score
     return None
+
+
+def parse_jsonld_rating(documents: Iterable[Any]) -> RatingRecord | None:
+    """The first reviewRating of already-decoded JSON-LD documents (e.g. Yoast SEO's
+    `yoast_head_json.schema` in REST responses), or None."""
+    score = _first_json_ld_score(documents)
+    return _to_record(score) if score else None
 
 
 def _iter_review_ratings(data: Any) -> Iterator[dict[str, Any]]:

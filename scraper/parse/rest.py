@@ -11,16 +11,20 @@ from archive.records import (
     CommentRecord,
     PostRecord,
     ProblemRecord,
+    RatingRecord,
     TermRecord,
     TermRef,
 )
 from scraper.parse.body import clean_text, parse_body
 from scraper.parse.dates import parse_rest_utc
-from scraper.parse.rating import parse_rating
+from scraper.parse.rating import parse_jsonld_rating, parse_rating
+from scraper.parse.tree import parse_page
 
 LOGGER = logging.getLogger(__name__)
 
 TAXONOMY_FIELDS = (("categories", "category"), ("tags", "post_tag"))
+# Post types every crawl reads anyway (posts, pages) or that are not content a visitor reads.
+NON_CONTENT_TYPES = frozenset({"post", "page", "attachment", "nav_menu_item"})
 
 
 def parse_rest_author(item: Any, source: str = "rest") -> AuthorRecord | ProblemRecord:
@@ -87,12 +91,40 @@ def parse_rest_post(
         excerpt=clean_text(_rendered(item.get("excerpt"))),
         content_html=body.html,
         content_text=body.text,
-        rating=parse_rating(content_html),
+        rating=_head_rating(item) or parse_rating(content_html),
         terms=terms,
         comment_status=item.get("comment_status"),
         source=source,
         raw=item,
     )
+
+
+def _head_rating(item: dict[str, Any]) -> RatingRecord | None:
+    """A rating in the page head's JSON-LD that Yoast SEO copies into REST responses: the
+    decoded graph (`yoast_head_json.schema`), else the head HTML itself (`yoast_head`)."""
+    head_json = item.get("yoast_head_json")
+    schema = head_json.get("schema") if isinstance(head_json, dict) else None
+    if schema:
+        return parse_jsonld_rating([schema])
+    head_html = item.get("yoast_head")
+    if isinstance(head_html, str) and "ld+json" in head_html:
+        return parse_rating("", parse_page(head_html, str(item.get("link") or "")))
+    return None
+
+
+def parse_rest_types(data: Any) -> list[str]:
+    """The collection routes (`wp/v2/<rest_base>`) of the public custom post types a
+    `/wp/v2/types` answer lists. Anonymous readers get no `viewable` flag (edit context only),
+    so core's own non-content types are left out by name: attachment, nav_menu_item and the
+    `wp_` prefix WordPress reserves (wp_block, wp_template, wp_navigation, ...)."""
+    routes = []
+    for slug, info in data.items() if isinstance(data, dict) else ():
+        if not isinstance(info, dict) or slug in NON_CONTENT_TYPES or slug.startswith("wp_"):
+            continue
+        base, namespace = info.get("rest_base"), info.get("rest_namespace") or "wp/v2"
+        if isinstance(base, str) and base and isinstance(namespace, str):
+            routes.append(f"{namespace}/{base}")
+    return routes
 
 
 def parse_rest_comment(

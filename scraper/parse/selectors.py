@@ -130,6 +130,8 @@ PROTECTED_TITLE_PREFIX = "Protected: "
 # get_the_password_form(): where a protected post's content would be.
 PASSWORD_FORM = ("form.post-password-form", "form[action*='action=postpass']")
 POST_ID_BODY_CLASS = re.compile(r"^(?:postid|page-id)-(\d+)$")
+# body_class() on a single post of any type: `single-<type>` (not `single-format-<format>`).
+BODY_SINGLE_TYPE = re.compile(r"^single-(?!format-)[a-z0-9_-]+$")
 POST_ID_SHORTLINK = re.compile(r"[?&]p=(\d+)\b")
 POST_ID_REST_LINK = re.compile(r"/wp/v2/(posts|pages)/(\d+)\b")
 POST_ID_ARTICLE = re.compile(r"^post-(\d+)$")
@@ -196,6 +198,9 @@ POST_MODIFIED = (
     "time.updated:not(.published)[datetime]",
     ".wp-block-post-date__modified-date time[datetime]",
 )
+# wp_link_pages(): links to a `<!--nextpage-->` post's other pages (classic themes wrap them in
+# .page-links or .post-nav-links; core/post-content prints .post-nav-links).
+POST_PAGE_LINKS = (".post-nav-links a[href]", ".page-links a[href]", "a.post-page-numbers[href]")
 # Term links: where themes print the post's own categories and tags (not sidebar widgets).
 POST_TERM_LINKS = (
     "a[rel~=tag]",
@@ -250,12 +255,14 @@ LISTING_NEXT_LINKS = (
 )
 # Core's index under pretty and plain permalinks, then the common plugins' index.
 SITEMAP_PATHS = ("wp-sitemap.xml", "?sitemap=index", "sitemap_index.xml", "sitemap.xml")
-# Child sitemaps that list posts and pages (core since 5.5; Yoast; Rank Math).
-# Of those, the ones that list pages only (feeds list posts but never pages).
+# Child sitemaps that list posts, pages and other public post types (core since 5.5 names each
+# type: wp-sitemap-posts-<type>-N.xml; Yoast; Rank Math), not users or taxonomies.
+# Of those, the ones that list anything but posts (feeds list posts, never pages or custom types).
 SITEMAP_PAGE_CHILD = re.compile(
-    r"(wp-sitemap-posts-page-\d+\.xml|(?:^|/)page-sitemap\d*\.xml|[?&]sitemap-subtype=page\b)"
+    r"(wp-sitemap-posts-(?!post-\d)[a-z0-9_-]+-\d+\.xml|(?:^|/)page-sitemap\d*\.xml"
+    r"|[?&]sitemap=posts&sitemap-subtype=(?!post\b)[a-z0-9_-]+)"
 )
 SITEMAP_CONTENT_CHILD = re.compile(
-    r"(wp-sitemap-posts-(?:post|page)-\d+\.xml|(?:^|/)(?:post|page)-sitemap\d*\.xml"
-    r"|[?&]sitemap=posts&sitemap-subtype=(?:post|page)\b)"
+    r"(wp-sitemap-posts-[a-z0-9_-]+-\d+\.xml|(?:^|/)(?:post|page)-sitemap\d*\.xml"
+    r"|[?&]sitemap=posts&sitemap-subtype=[a-z0-9_-]+)"
 )

@@ -1,7 +1,9 @@
-"""A post's categories and tags from its page: term links where themes print them, and post_class().
+"""A post's categories and tags from the term links its page shows a visitor.
 
 Pretty permalinks name terms by slug (/category/x/, /tag/y/), plain ones by id (?cat=3) or slug
 (?tag=y); a custom base (/topics/x/) is placed by post_class(), where the link sits, or its rel.
+post_class() never adds a term: for a slug that is not a valid class (東京) it prints the term id
+(`tag-15`), so it only names the slug of a link known by id when the link's name slugifies to it.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from scraper.parse.tree import HtmlElement, select
 def parse_terms(
     scope: HtmlElement, article: HtmlElement | None, base_url: str
 ) -> tuple[TermRef, ...]:
-    """Terms linked inside `scope` (not in the content or comments) plus `article`'s post_class."""
+    """Terms linked inside `scope` (not in the content or comments); `article`'s post_class only
+    completes links that name a term by id."""
     excluded = {tag for s in sel.POST_TERM_EXCLUDE for tag in select(scope, s)}
     post_classes = _post_class_terms(article)
     found: dict[tuple[str, str], TermRef] = {}
@@ -35,16 +38,15 @@ def parse_terms(
 
 
 def _add_class_term(found: dict[tuple[str, str], TermRef], taxonomy: str, slug: str) -> None:
-    """A post_class() slug: merged into the link naming it only by id (plain permalinks' ?cat=ID)
-    when the link's name slugifies to it, else added on its own."""
-    if (taxonomy, slug) in found:
+    """A post_class() slug, given to the link naming its term only by id (plain permalinks'
+    ?cat=ID) when the link's name slugifies to it; a class no link names is ignored."""
+    if (taxonomy, slug) in found or slug.isdigit():
         return
     for key, ref in found.items():
         if ref.taxonomy == taxonomy and not ref.slug and slugify(ref.name) == slug:
             del found[key]
             found[(taxonomy, slug)] = TermRef(taxonomy, slug, ref.name, ref.wp_id)
             return
-    found[(taxonomy, slug)] = TermRef(taxonomy=taxonomy, slug=slug)
 
 
 def _post_class_terms(article: HtmlElement | None) -> list[tuple[str, str]]:

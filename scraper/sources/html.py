@@ -34,7 +34,7 @@ from scraper.http import HttpClient
 from scraper.parse import selectors as sel
 from scraper.parse.comments import parse_comments
 from scraper.parse.listing import parse_listing, parse_sitemap
-from scraper.parse.page import parse_post_page
+from scraper.parse.page import body_page_urls, parse_post_page
 from scraper.parse.tree import ParsedPage, parse_page
 from scraper.pool import map_ordered
 from scraper.sources import fetch_or_problem
@@ -77,7 +77,8 @@ class _Crawl:
 def fetch_post_page(
     client: HttpClient, url: str, *, utc_offset_hours: float | None = None
 ) -> PostPage:
-    """Fetch a post page and every comment page it links to (each once, in either order).
+    """Fetch a post page, its other `<!--nextpage-->` pages, and every comment page it links to
+    (each once, in either order).
 
     Comments are de-duplicated by id and sorted by (published_at, id). A page that cannot be
     fetched becomes a problem; only site-wide refusals (rate limits, firewall blocks) raise.
@@ -86,10 +87,11 @@ def fetch_post_page(
     first = _fetch_html(client, url, problems)
     if first is None:
         return PostPage(None, [], problems, None)
-    parsed = parse_post_page(first)
+    more = [p for p in (_fetch_html(client, u, problems) for u in body_page_urls(first)) if p]
+    parsed = parse_post_page(first, more_pages=more)
     problems += parsed.problems
     if parsed.post is None:
-        return PostPage(None, [], problems, parsed.comment_feed_url, pages_fetched=1)
+        return PostPage(None, [], problems, parsed.comment_feed_url, pages_fetched=1 + len(more))
     crawl = _Crawl(parsed.post.wp_id, utc_offset_hours)
     _read_comment_page(crawl, first, url)
     if comment_page_number(first.url) is not None:
@@ -104,7 +106,7 @@ def fetch_post_page(
         comment_feed_url=parsed.comment_feed_url,
         author=parsed.author,
         atom_comments_url=parsed.atom_comments_url,
-        pages_fetched=1 + crawl.fetched,
+        pages_fetched=1 + len(more) + crawl.fetched,
     )
 
 

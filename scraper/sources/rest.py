@@ -13,13 +13,21 @@ from typing import Any
 
 from archive.records import CrawlState, ProblemRecord, Record
 from scraper.discover import Discovery
-from scraper.errors import ApiClosedError, HttpStatusError, NotJsonError, WparchiveError
+from scraper.errors import (
+    SITE_REFUSALS,
+    ApiClosedError,
+    FetchError,
+    HttpStatusError,
+    NotJsonError,
+    WparchiveError,
+)
 from scraper.http import HttpClient
 from scraper.parse.rest import (
     parse_rest_author,
     parse_rest_comment,
     parse_rest_post,
     parse_rest_term,
+    parse_rest_types,
 )
 from scraper.pool import map_ordered
 from scraper.sources import since_params
@@ -79,10 +87,25 @@ class RestSource:
                 route: pool.submit(self._fetch_page, *self._query(route, params), 1)
                 for route, params in plan.items()
             }
-            yield from self._fetch_all(plan, firsts)
+            types = pool.submit(self._fetch_type_routes)
+            yield from self._fetch_all(plan, firsts, types)
+
+    def _fetch_type_routes(self) -> list[str] | ProblemRecord:
+        """Collections of the site's public custom post types (one request: `/wp/v2/types`)."""
+        url = rest_route_url(self.root, "wp/v2/types")
+        try:
+            data, _ = self.client.get_json(url)
+        except SITE_REFUSALS:
+            raise
+        except FetchError as exc:
+            return ProblemRecord("http", f"wp/v2/types unreadable: {exc}", url)
+        return parse_rest_types(data)
 
     def _fetch_all(
-        self, plan: dict[str, dict[str, str]], firsts: dict[str, Future[Page]]
+        self,
+        plan: dict[str, dict[str, str]],
+        firsts: dict[str, Future[Page]],
+        types: Future[list[str] | ProblemRecord],
     ) -> Iterator[Record]:
         authors: dict[int, str] = {}
         for item in self.fetch_collection("wp/v2/users", first=firsts["wp/v2/users"]):
@@ -93,32 +116,52 @@ class RestSource:
         for route, taxonomy in (("wp/v2/categories", "category"), ("wp/v2/tags", "post_tag")):
             for item in self.fetch_collection(route, first=firsts[route]):
                 yield item if isinstance(item, ProblemRecord) else parse_rest_term(item, taxonomy)
-        for route in ("wp/v2/posts", "wp/v2/pages"):
-            for item in self.fetch_collection(route, plan[route], firsts[route]):
-                if isinstance(item, ProblemRecord):
-                    yield item
-                else:
-                    yield parse_rest_post(item, authors, self.timezone)
+        yield from self._fetch_posts(plan, firsts, types.result(), authors)
         comments = "wp/v2/comments"
         for item in self.fetch_collection(comments, plan[comments], firsts[comments]):
             yield (
                 item if isinstance(item, ProblemRecord) else parse_rest_comment(item, self.timezone)
             )
 
+    def _fetch_posts(
+        self,
+        plan: dict[str, dict[str, str]],
+        firsts: dict[str, Future[Page]],
+        types: list[str] | ProblemRecord,
+        authors: dict[int, str],
+    ) -> Iterator[Record]:
+        """Posts, pages, then each public custom type's collection (stored with its type name)."""
+        if isinstance(types, ProblemRecord):
+            yield types
+            types = []
+        routes = [("wp/v2/posts", False), ("wp/v2/pages", False), *((t, True) for t in types)]
+        for route, optional in routes:
+            params = plan.get(route, plan["wp/v2/posts"])
+            items = self.fetch_collection(route, params, firsts.get(route), optional=optional)
+            for item in items:
+                if isinstance(item, ProblemRecord):
+                    yield item
+                else:
+                    yield parse_rest_post(item, authors, self.timezone)
+
     def fetch_collection(
         self,
         route: str,
         params: Mapping[str, str] | None = None,
         first: Future[Page] | None = None,
+        *,
+        optional: bool = False,
     ) -> Iterator[Any | ProblemRecord]:
         """Yield every item of a collection once, in id order; failed pages become ProblemRecords.
 
-        `first`, when given, is the first page already being fetched."""
+        `first`, when given, is the first page already being fetched; an `optional` collection
+        (or one of OPTIONAL_ROUTES) that is refused is recorded as a problem and skipped."""
         url, query = self._query(route, params)
         try:
             first_page = first.result() if first is not None else self._fetch_page(url, query, 1)
         except HttpStatusError as exc:
-            if route in OPTIONAL_ROUTES and exc.status in (400, 401, 403, 404):
+            optional = optional or route in OPTIONAL_ROUTES
+            if optional and exc.status in (400, 401, 403, 404):
                 yield ProblemRecord("http", f"{route} refused: {exc}", exc.url)
                 return
             if exc.status in (401, 403):

@@ -7,6 +7,7 @@ import math
 import re
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -77,11 +78,12 @@ def truth_depths(comments: list[dict[str, Any]]) -> dict[int, tuple[int | None, 
 
 def minimal_requests(truth: dict[str, Any]) -> int:
     """ceil(N/100) per REST collection, as the issue defines the minimum (users and terms: one page
-    each for these sites; checked by the caller), without the discovery requests."""
-    posts = sum(1 for p in truth["posts"] if p["type"] == "post")
-    pages = sum(1 for p in truth["posts"] if p["type"] == "page")
-    comments = len(truth["comments"])
-    return 3 + sum(max(1, math.ceil(n / 100)) for n in (posts, pages, comments))
+    each for these sites; checked by the caller), without the discovery requests; every public
+    custom post type has its own collection."""
+    types = Counter(p["type"] for p in truth["posts"])
+    counts = [types.pop("post", 0), types.pop("page", 0), *types.values(), len(truth["comments"])]
+    # users, categories, tags, and /wp/v2/types that names the custom types' collections
+    return 4 + sum(max(1, math.ceil(n / 100)) for n in counts)
 
 
 def normalize_space(text: str) -> str:

@@ -19,7 +19,7 @@ from scraper.config import CrawlSettings
 from scraper.crawl import crawl_site
 from scraper.errors import RateLimitedError
 from scraper.http import HttpClient, HttpSettings
-from tests.scraper.test_rest_source import HOME, ROOT, serve_site
+from tests.scraper.test_rest_source import CORE_TYPES, HOME, ROOT, serve_site
 
 HOME_PAGE = (
     '<html><head><link rel="https://api.w.org/" href="http://blog.test/wp-json/"></head></html>'
@@ -86,6 +86,7 @@ def test_html_instead_of_json_midway_is_a_recorded_gap(archived: Path) -> None:
         mock.get(ROOT, json={"name": "Blog", "home": HOME, "namespaces": ["wp/v2"]})
         for route in ("users", "categories", "tags", "pages", "comments"):
             mock.get(f"{ROOT}wp/v2/{route}", json=[], headers={"X-WP-TotalPages": "1"})
+        mock.get(f"{ROOT}wp/v2/types", json=CORE_TYPES)
 
         def posts(request: Any) -> tuple[int, dict[str, str], str]:
             if "page=2" in request.url:

@@ -74,6 +74,26 @@ def serve_collection(
     return callback
 
 
+def rest_type(slug: str, base: str) -> dict[str, Any]:
+    """A /wp/v2/types entry as anonymous readers get it (no `viewable`: edit context only)."""
+    return {"slug": slug, "name": slug.title(), "rest_base": base, "rest_namespace": "wp/v2"}
+
+
+# Core's own types, as WordPress 6.1 lists them.
+CORE_TYPES = {
+    slug: rest_type(slug, base)
+    for slug, base in (
+        ("post", "posts"),
+        ("page", "pages"),
+        ("attachment", "media"),
+        ("nav_menu_item", "menu-items"),
+        ("wp_block", "blocks"),
+        ("wp_template", "templates"),
+        ("wp_navigation", "navigation"),
+    )
+}
+
+
 def serve_site(posts: int, comments: int) -> None:
     serve_collection(
         "users", [{"id": 2, "name": "Ann Author", "slug": "ann", "link": f"{HOME}/author/ann/"}]
@@ -82,6 +102,7 @@ def serve_site(posts: int, comments: int) -> None:
     serve_collection("tags", [])
     serve_collection("posts", [post_item(i) for i in range(1, posts + 1)])
     serve_collection("pages", [])
+    responses.get(f"{ROOT}wp/v2/types", json=CORE_TYPES)
     serve_collection(
         "comments",
         [
@@ -111,8 +132,8 @@ def test_full_crawl_reads_everything_with_minimal_requests() -> None:
     comments = [r for r in records if isinstance(r, CommentRecord)]
     assert [p.wp_id for p in posts] == list(range(1, 251))
     assert len({c.wp_id for c in comments}) == 1001
-    # users, categories, tags, pages: 1 each; posts: ceil(250/100) = 3; comments: ceil(1001/100) = 11
-    assert http.requests_made == 4 + 3 + 11
+    # users, categories, tags, pages, types: 1 each; posts: ceil(250/100) = 3; comments: 11
+    assert http.requests_made == 5 + 3 + 11
     first = posts[0]
     assert first.title == "Post \u201c1\u201d"
     assert first.author_name == "Ann Author"
@@ -303,3 +324,29 @@ def test_seen_ids_keep_every_id_once_in_any_order() -> None:
         True,
         False,
     ]
+
+
+@responses.activate
+def test_public_custom_post_types_are_read_with_their_type_name() -> None:
+    serve_site(posts=2, comments=0)
+    types = {**CORE_TYPES, "screening": rest_type("screening", "screenings")}
+    responses.replace(responses.GET, f"{ROOT}wp/v2/types", json=types)
+    serve_collection("screenings", [post_item(7) | {"type": "screening"}])
+    records = list(RestSource(client(), discovery()).fetch_records(CrawlState()))
+    posts = {r.wp_id: r.type for r in records if isinstance(r, PostRecord)}
+    assert posts == {1: "post", 2: "post", 7: "screening"}
+    asked = {urlsplit(c.request.url or "").path for c in responses.calls}
+    assert not asked & {"/wp-json/wp/v2/media", "/wp-json/wp/v2/blocks", "/wp-json/wp/v2/templates"}
+
+
+@responses.activate
+def test_a_refused_custom_type_is_a_problem_and_the_rest_is_read() -> None:
+    serve_site(posts=2, comments=0)
+    types = {**CORE_TYPES, "event": rest_type("event", "events")}
+    responses.replace(responses.GET, f"{ROOT}wp/v2/types", json=types)
+    refusal = {"code": "rest_forbidden", "message": "no", "data": {"status": 401}}
+    responses.get(f"{ROOT}wp/v2/events", status=401, json=refusal)
+    records = list(RestSource(client(), discovery()).fetch_records(CrawlState()))
+    problems = [r.message for r in records if isinstance(r, ProblemRecord)]
+    assert len(problems) == 1 and "wp/v2/events" in problems[0]
+    assert sum(isinstance(r, PostRecord) for r in records) == 2

@@ -25,7 +25,7 @@ function wparchive_fingerprint(mysqli $db, string $name): string {
 	$queries = array(
 		"SELECT COUNT(*), COALESCE(MAX(ID),0), COALESCE(SUM(CRC32(CONCAT_WS('|', ID, post_status,
 		 post_title, post_content, post_excerpt, post_modified_gmt, post_password, post_parent))),0)
-		 FROM `$name`.wp_posts WHERE post_type IN ('post','page')",
+		 FROM `$name`.wp_posts WHERE post_type IN ('post','page','wpa_screening')",
 		"SELECT COUNT(*), COALESCE(MAX(comment_ID),0), COALESCE(SUM(CRC32(CONCAT_WS('|', comment_ID,
 		 comment_approved, comment_parent, comment_post_ID, comment_content, comment_type,
 		 comment_author, comment_author_url))),0) FROM `$name`.wp_comments",

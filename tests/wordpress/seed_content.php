@@ -74,13 +74,21 @@ function wparchive_seed_terms(): array {
 	foreach (WPARCHIVE_TAGS as $name) {
 		wp_insert_term($name, 'post_tag');
 	}
+	foreach (array('post_tag' => WPARCHIVE_WIDE_TAGS, 'category' => WPARCHIVE_WIDE_CATEGORIES) as $taxonomy => $terms) {
+		foreach ($terms as $name => $slug) {
+			$term = wp_insert_term($name, $taxonomy, $slug ? array('slug' => $slug) : array());
+			if ($taxonomy === 'category') {
+				$categories[$name] = $term['term_id'];
+			}
+		}
+	}
 	return $categories;
 }
 
 /** Post specs for every post and page, in insertion order. */
 function wparchive_post_specs(array $users, array $categories): array {
 	$logins = array_keys($users);
-	$cats   = array_values($categories);
+	$cats   = array_values(array_diff_key($categories, WPARCHIVE_WIDE_CATEGORIES));
 	$specs  = array();
 	$base   = gmmktime(9, 0, 0, 1, 5, 2015);
 	for ($i = 0; $i < WPARCHIVE_GENERIC_POSTS; $i++) {
@@ -134,7 +142,46 @@ function wparchive_post_specs(array $users, array $categories): array {
 		}
 		$specs = array_merge($specs, $block);
 	}
-	return array_merge($specs, wparchive_hidden_post_specs($users, $categories));
+	$specs = wparchive_add_wide_terms($specs, $categories);
+	return array_merge($specs, wparchive_hidden_post_specs($users, $categories), wparchive_late_post_specs($users, $categories));
+}
+
+/** Some posts also carry the terms whose slugs are not ASCII (no mt_rand: other posts stay as they were). */
+function wparchive_add_wide_terms(array $specs, array $categories): array {
+	foreach ($specs as $n => $spec) {
+		if ($n % 9 === 4) {
+			$specs[$n]['tags'] = array_merge($spec['tags'], array_keys(WPARCHIVE_WIDE_TAGS));
+		}
+		if ($n % 13 === 6) {
+			$specs[$n]['cats'] = array_merge($spec['cats'], array_map(function ($name) use ($categories) {
+				return $categories[$name];
+			}, array_keys(WPARCHIVE_WIDE_CATEGORIES)));
+		}
+	}
+	return $specs;
+}
+
+/** Posts added after the first seed (inserted last, so earlier ids stay): paged posts, the custom type. */
+function wparchive_late_post_specs(array $users, array $categories): array {
+	$specs = array();
+	$wide  = array_map(function ($name) use ($categories) {
+		return $categories[$name];
+	}, array_keys(WPARCHIVE_WIDE_CATEGORIES));
+	foreach (wparchive_paged_posts() as $n => list($title, $pages, $rating)) {
+		// The block form: block themes print page links (wp_link_pages) only when the post has a
+		// core/nextpage block; a bare <!--nextpage--> there leaves pages 2+ unlinked.
+		$break   = "\n\n<!-- wp:nextpage -->\n<!--nextpage-->\n<!-- /wp:nextpage -->\n\n";
+		$specs[] = array('key' => "paged-$n", 'title' => $title, 'content' => implode($break, $pages), 'rating' => $rating,
+			'date' => gmmktime(19, 30, 0, 9, 3 + 7 * $n, 2021), 'author' => $users['lchen'], 'comments' => 3 + $n,
+			'cats' => array_merge(array($categories['Essays']), $wide), 'tags' => array_merge(array('long read'), array_keys(WPARCHIVE_WIDE_TAGS)),
+			'excerpt' => '', 'late' => true);
+	}
+	foreach (WPARCHIVE_SCREENINGS as $n => list($title, $content, $comments)) {
+		$specs[] = array('key' => "screening-$n", 'type' => WPARCHIVE_CPT, 'title' => $title, 'content' => $content,
+			'date' => gmmktime(21, 0, 0, 10, 1 + 14 * $n, 2021), 'author' => $users['mkowalski'], 'comments' => $comments,
+			'excerpt' => '', 'late' => true);
+	}
+	return $specs;
 }
 
 /** Posts an anonymous visitor must never see, plus the password-protected one (listed, flagged). */

@@ -193,3 +193,32 @@ const WPARCHIVE_PAGES = array(
 	array('Films A–Z', '', 0), array('Films from 2018', 'Films A–Z', 0), array('Films from 2019', 'Films A–Z', 0),
 	array('Newsletter', '', 0), array('Colophon', '', 2),
 );
+
+// Terms whose slugs are not valid HTML classes: post_class() prints `tag-ID` / `category-ID` for
+// them (or a mangled slug), so a reader of classes gets numbers. name => slug ('' = WordPress's own).
+const WPARCHIVE_WIDE_TAGS = array('東京' => '');
+const WPARCHIVE_WIDE_CATEGORIES = array('émotions' => '%c3%a9motions');
+
+// The public custom post type the mu-plugin registers (REST base, sitemap name, comments).
+const WPARCHIVE_CPT = 'wpa_screening';
+
+/** `<!--nextpage-->` posts (split by core/nextpage blocks): title, pages (HTML), expected rating (on the last page). */
+function wparchive_paged_posts(): array {
+	return array(
+		array('Three nights of The Decalogue', array(
+			'<p>Kieślowski made ten films for television, and we watched them over three nights.</p>',
+			"<h2>Night two</h2>\n<p>The fifth and sixth films are the ones people remember &#8212; and argue about.</p>",
+			"<p>By the last night nobody wanted it to end.</p>\n<p><strong>Rating: 9/10</strong></p>",
+		), array('value' => 9, 'scale' => 10, 'found_in' => 'text')),
+		array('A long read on silent comedy', array(
+			"<!-- wp:paragraph -->\n<p>Keaton never smiled on screen; Lloyd never stopped.</p>\n<!-- /wp:paragraph -->",
+			"<!-- wp:paragraph -->\n<p>Chaplin is the one everyone knows, and the one who aged least well.</p>\n<!-- /wp:paragraph -->",
+		), 'none'),
+	);
+}
+
+/** Posts of the custom type: title, body, comments. */
+const WPARCHIVE_SCREENINGS = array(
+	array('Screening: Stalker at the Cineteca', '<p>A restored print, three hours with the interval.</p>', 4),
+	array('Screening: Tampopo, with ramen', '<p>The cinema&#8217;s bar served noodles after the film.</p>', 2),
+);

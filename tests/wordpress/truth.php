@@ -3,7 +3,8 @@
  * Prints, as JSON, what WordPress itself says an anonymous visitor can see on one test site
  * (WPARCHIVE_HOST=ip:port). Everything comes from WordPress's APIs and database, never from
  * wparchive's code. Keys: site, settings, users, terms, posts, comments, hidden_post_ids,
- * hidden_comment_ids, orphan_comment_ids.
+ * hidden_comment_ids, orphan_comment_ids. Posts carry their rendered text (every `<!--nextpage-->` page,
+ * through `the_content`, joined) and their terms with slugs; comments their rendered text.
  */
 
 require __DIR__ . '/bootstrap.php';
@@ -20,13 +21,50 @@ function wparchive_term_names(int $post_id, string $taxonomy): array {
 	}, $terms)) : array();
 }
 
+/** (taxonomy, name, slug) of every term of a post, in the taxonomies REST shows for its type. */
+function wparchive_post_terms(int $post_id): array {
+	$out = array();
+	foreach (array('category', 'post_tag') as $taxonomy) {
+		$terms = get_the_terms($post_id, $taxonomy);
+		foreach (is_array($terms) ? $terms : array() as $term) {
+			$out[] = array('taxonomy' => $taxonomy, 'slug' => $term->slug,
+				'name' => html_entity_decode($term->name, ENT_QUOTES | ENT_HTML5, 'UTF-8'));
+		}
+	}
+	return $out;
+}
+
+/** Visible text of HTML as WordPress rendered it: scripts and styles dropped, entities decoded. */
+function wparchive_text(string $html): string {
+	return trim(html_entity_decode(wp_strip_all_tags($html), ENT_QUOTES | ENT_HTML5, 'UTF-8'));
+}
+
+/** The post's body as a visitor reads it across all its pages (empty behind a password). */
+function wparchive_rendered_pages(WP_Post $post): array {
+	global $pages;
+	if ($post->post_password !== '') {
+		return array();
+	}
+	$GLOBALS['post'] = $post;
+	setup_postdata($post);
+	$out = array();
+	foreach ($pages as $page) {
+		$out[] = apply_filters('the_content', $page);
+	}
+	wp_reset_postdata();
+	return $out;
+}
+
 function wparchive_post_truth(WP_Post $post): array {
 	// The title as REST shows it: texturized, no "Protected: " prefix; as text, not HTML.
 	add_filter('protected_title_format', 'wparchive_bare_title_format');
 	$title = html_entity_decode(get_the_title($post), ENT_QUOTES | ENT_HTML5, 'UTF-8');
 	remove_filter('protected_title_format', 'wparchive_bare_title_format');
 	$rating = get_post_meta($post->ID, '_wparchive_expected_rating', true);
+	$pages  = wparchive_rendered_pages($post);
 	return array(
+		'page_count' => count($pages), 'content_text' => wparchive_text(implode("\n", $pages)),
+		'terms' => wparchive_post_terms($post->ID),
 		'id' => $post->ID, 'type' => $post->post_type, 'status' => $post->post_status, 'title' => $title,
 		'title_raw' => $post->post_title, 'slug' => $post->post_name, 'link' => get_permalink($post),
 		'date_gmt' => wparchive_gmt($post->post_date_gmt), 'modified_gmt' => wparchive_gmt($post->post_modified_gmt),
@@ -50,6 +88,7 @@ function wparchive_comment_truth(WP_Comment $comment, array $depths): array {
 		'author_name' => $comment->comment_author, 'author_url' => $comment->comment_author_url,
 		'user_id' => (int) $comment->user_id, 'date_gmt' => wparchive_gmt($comment->comment_date_gmt),
 		'content_raw' => $comment->comment_content, 'type' => $comment->comment_type,
+		'content_text' => wparchive_text(apply_filters('comment_text', get_comment_text($comment), $comment, array())),
 	);
 }
 
@@ -69,7 +108,8 @@ function wparchive_depths(array $all): array {
 	return $depths;
 }
 
-$wparchive_all_posts = get_posts(array('post_type' => array('post', 'page'), 'post_status' => 'any,trash,auto-draft',
+const WPARCHIVE_TRUTH_TYPES = array('post', 'page', 'wpa_screening');
+$wparchive_all_posts = get_posts(array('post_type' => WPARCHIVE_TRUTH_TYPES, 'post_status' => 'any,trash,auto-draft',
 	'numberposts' => -1, 'orderby' => 'ID', 'order' => 'ASC', 'suppress_filters' => true));
 $wparchive_posts = $wparchive_hidden_posts = $wparchive_readable = array();
 foreach ($wparchive_all_posts as $wparchive_post) {
@@ -121,7 +161,7 @@ $wparchive_settings['theme']                 = get_stylesheet();
 $wparchive_settings['rest_closed']           = defined('WPARCHIVE_REST_CLOSED') && WPARCHIVE_REST_CLOSED;
 
 $wparchive_users = array();
-foreach (get_users(array('has_published_posts' => array('post', 'page'), 'orderby' => 'ID')) as $wparchive_user) {
+foreach (get_users(array('has_published_posts' => WPARCHIVE_TRUTH_TYPES, 'orderby' => 'ID')) as $wparchive_user) {
 	$wparchive_users[] = array('id' => $wparchive_user->ID, 'name' => $wparchive_user->display_name,
 		'slug' => $wparchive_user->user_nicename, 'url' => $wparchive_user->user_url);
 }

@@ -51,3 +51,13 @@ if (isset($_COOKIE['wparchive_theme']) && preg_match('/^twenty[a-z]+$/', $_COOKI
 		});
 	}
 }
+
+// A public custom post type with comments, in REST (its own collection) and in the core sitemap,
+// as real sites register them (events, recipes, screenings).
+add_action('init', function () {
+	register_post_type('wpa_screening', array(
+		'label' => 'Screenings', 'public' => true, 'show_in_rest' => true, 'rest_base' => 'screenings',
+		'has_archive' => true, 'rewrite' => array('slug' => 'screenings'),
+		'supports' => array('title', 'editor', 'author', 'comments', 'excerpt'),
+	));
+});
