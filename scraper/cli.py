@@ -88,7 +88,7 @@ def _crawl_all(sites: list[str], cfg: Config, console: Console) -> int:
     failures = 0
     try:
         for url in sites:
-            with console.progress(url) as hook:
+            with console.progress(url, lambda: client.requests_made) as hook:
                 try:
                     report = crawl_site(url, client, store, cfg.crawl, cfg.http.concurrency, hook)
                 except WparchiveError as exc:

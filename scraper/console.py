@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -38,23 +39,18 @@ class Console:
         self.interactive = sys.stderr.isatty()
 
     @contextmanager
-    def progress(self, label: str) -> Iterator[Callable[[Record], None] | None]:
-        """A live counter of records archived for `label`; yields None (no output) off a terminal."""
+    def progress(
+        self, label: str, requests: Callable[[], int] | None = None
+    ) -> Iterator[Callable[[Record], None] | None]:
+        """A live line for `label` from the first record parsed: counts per kind, requests
+        made (`requests()`) and records per second; yields None (no output) off a terminal."""
         if not self.interactive:
             yield None
             return
-        counts: Counter[str] = Counter()
         columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
         with Progress(*columns, console=self.err, transient=True) as bar:
             task = bar.add_task(label)
-
-            def hook(record: Record) -> None:
-                kind = "problems" if isinstance(record, ProblemRecord) else type(record).__name__
-                counts[kind.removesuffix("Record").lower()] += 1
-                shown = ", ".join(f"{n} {k}" for k, n in counts.items())
-                bar.update(task, description=f"{label}: {shown}")
-
-            yield hook
+            yield ProgressLine(label, requests, lambda text: bar.update(task, description=text))
 
     def done(self, line: str) -> None:
         """Print a crawl's one-line summary."""
@@ -83,6 +79,39 @@ class Console:
         for row in rows:
             table.add_row(*(_short_cell(getattr(row, c)) for c in shown))
         self.out.print(table)
+
+
+class ProgressLine:
+    """Counts records as they are parsed; redraws at most every REDRAW_SECONDS (a crawl parses
+    thousands of records a second, and formatting the line for each would cost more than it)."""
+
+    REDRAW_SECONDS = 0.1
+
+    def __init__(
+        self, label: str, requests: Callable[[], int] | None, draw: Callable[[str], None]
+    ) -> None:
+        self.label, self.requests, self.draw = label, requests, draw
+        self.counts: Counter[str] = Counter()
+        self.started = self.drawn = time.monotonic()
+
+    def __call__(self, record: Record) -> None:
+        kind = "problems" if isinstance(record, ProblemRecord) else type(record).__name__
+        self.counts[kind.removesuffix("Record").lower()] += 1
+        now = time.monotonic()
+        if now - self.drawn >= self.REDRAW_SECONDS or sum(self.counts.values()) == 1:
+            self.drawn = now
+            self.draw(self.describe(now))
+
+    def describe(self, now: float) -> str:
+        """`label: 12 post, 340 comment | 25 requests | 180 records/s`."""
+        shown = ", ".join(f"{n} {k}" for k, n in self.counts.items())
+        parts = [f"{self.label}: {shown}"]
+        if self.requests is not None:
+            parts.append(f"{self.requests()} requests")
+        elapsed = now - self.started
+        if elapsed > 0:
+            parts.append(f"{sum(self.counts.values()) / elapsed:.0f} records/s")
+        return " | ".join(parts)
 
 
 @contextmanager

@@ -129,6 +129,8 @@ class _SiteRun:
         # Pingbacks and trackbacks are not comments: REST and WordPress.com leave them out when
         # asked, but page markup and Atom comment feeds list them, so they are dropped here, once.
         records = (r for r in records if not _is_ping(r))
+        if self.progress is not None:  # shown as parsed, not as saved: a batch can take a while
+            records = _tapped(records, self.progress)
         for batch in _batched(records, self.settings.batch_size):
             saved = self.store.save_records(self.lease.site_id, run_id, batch)
             self.lease.renew()
@@ -141,8 +143,12 @@ class _SiteRun:
         self.report.problems += saved.problems
         for record in batch:
             self.report.counts[record.record_kind] += 1
-            if self.progress is not None:
-                self.progress(record)
+
+
+def _tapped(records: Iterable[Record], hook: ProgressHook) -> Iterator[Record]:
+    for record in records:
+        hook(record)
+        yield record
 
 
 def _batched(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
