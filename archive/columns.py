@@ -22,6 +22,29 @@ RATING_COLUMNS = (
 )
 
 
+class EncodedJson(str):
+    """A value already encoded as JSON: stored as it is (see `dump_json`) and hashed as text, so
+    an item's raw document is encoded once, not once for the fingerprint and again for the row."""
+
+
+def encode_json(value: object) -> EncodedJson:
+    """`value` as compact JSON with sorted keys (stable, so its hash is too)."""
+    return EncodedJson(
+        json.dumps(
+            value,
+            sort_keys=True,
+            default=_encode_default,
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
+    )
+
+
+def dump_json(value: object) -> str:
+    """The engine's JSON serializer: an EncodedJson passes through, anything else is encoded."""
+    return value if isinstance(value, EncodedJson) else json.dumps(value)
+
+
 def fingerprint(row: Row) -> str:
     """A stable hash of a row's record-derived values: equal rows mean an unchanged record."""
     encoded = json.dumps(row, sort_keys=True, default=_encode_default, separators=(",", ":"))
@@ -43,7 +66,7 @@ def author_row(site_id: int, record: AuthorRecord) -> Row:
         "slug": record.slug,
         "url": record.url,
         "source": record.source,
-        "raw": record.raw,
+        "raw": encode_json(record.raw),
     }
     return _with_hash(row)
 
@@ -87,7 +110,7 @@ def post_row(site_id: int, record: PostRecord) -> Row:
         "rating_text": rating.text if rating else None,
         "comment_status": record.comment_status,
         "source": record.source,
-        "raw": record.raw,
+        "raw": encode_json(record.raw),
     }
     terms = sorted((t.taxonomy, t.slug, t.name, t.wp_id or 0) for t in record.terms)
     row["record_hash"] = fingerprint({**row, "terms": terms})
@@ -111,7 +134,7 @@ def comment_row(site_id: int, record: CommentRecord) -> Row:
         "url": record.url,
         "type": record.type,
         "source": record.source,
-        "raw": record.raw,
+        "raw": encode_json(record.raw),
     }
     return _with_hash(row)
 

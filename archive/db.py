@@ -14,6 +14,7 @@ from sqlalchemy import URL, Connection, Engine, create_engine, event, inspect, t
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 
+from archive.columns import dump_json
 from archive.errors import ArchiveError
 from archive.migrations import (
     LEGACY_SCHEMA_VERSION,
@@ -145,7 +146,11 @@ def _engine(url: str, *, read_only: bool) -> Engine:
         db_url = make_url(normalize_database_url(url))
         if read_only and db_url.get_backend_name() == "sqlite":
             db_url = _read_only_sqlite_url(db_url)
-        engine = create_engine(db_url, connect_args=_connect_args(db_url.drivername, read_only))
+        engine = create_engine(
+            db_url,
+            connect_args=_connect_args(db_url.drivername, read_only),
+            json_serializer=dump_json,
+        )
     except (ArgumentError, ImportError, ValueError) as exc:
         raise ArchiveError(f"cannot open archive {url!r}: {exc}") from exc
     if engine.dialect.name not in SUPPORTED_DIALECTS:

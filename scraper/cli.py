@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from archive.db import open_archive, open_archive_readonly, upgrade_archive
-from archive.export import export_dataset, find_format, format_names
-from archive.store import ArchiveStore
-from scraper.config import Config, load_config, override
+from archive.export import format_names
 from scraper.console import Console, error_exit
-from scraper.crawl import crawl_site
-from scraper.errors import WparchiveError
-from scraper.http import HttpClient
 from scraper.sources.registry import archive_traits, source_choices
+
+# The archive, HTTP and crawl modules (requests, lxml, rich) are imported by the commands
+# that use them: `wparchive --help` and a typo's error should not wait for them.
+if TYPE_CHECKING:
+    from scraper.config import Config
 
 app = typer.Typer(
     add_completion=False,
@@ -38,6 +37,8 @@ def source_help() -> str:
 
 
 def _config(path: Path | None, **flags: object) -> Config:
+    from scraper.config import load_config, override
+
     return override(load_config(path), **flags)
 
 
@@ -83,6 +84,12 @@ def crawl(
 def _crawl_all(sites: list[str], cfg: Config, console: Console) -> int:
     """Crawl each site in turn, one summary line each; return how many failed. One site's
     failure does not stop the others (a cron job's list goes on)."""
+    from archive.db import open_archive
+    from archive.store import ArchiveStore
+    from scraper.crawl import crawl_site
+    from scraper.errors import WparchiveError
+    from scraper.http import HttpClient
+
     store = ArchiveStore(open_archive(cfg.database), traits=archive_traits())
     client = HttpClient(cfg.http)
     failures = 0
@@ -120,6 +127,9 @@ def export(
 ) -> None:
     """Write the archive for analysts (posts and comments files, or one document per format),
     streaming from the archive, which is opened read-only."""
+    from archive.db import open_archive_readonly
+    from archive.export import export_dataset, find_format
+
     with error_exit():
         cfg = _config(config, database=db)
         find_format(fmt)  # a mistyped format is reported before the archive is opened
@@ -132,6 +142,9 @@ def export(
 @app.command()
 def sites(db: DbOption = None, config: ConfigOption = None) -> None:
     """List archived sites: posts, pages, comments and the last crawl (read-only)."""
+    from archive.db import open_archive_readonly
+    from archive.store import ArchiveStore
+
     with error_exit():
         cfg = _config(config, database=db)
         Console().sites_table(ArchiveStore(open_archive_readonly(cfg.database)).site_summaries())
@@ -141,6 +154,8 @@ def sites(db: DbOption = None, config: ConfigOption = None) -> None:
 def db_upgrade(db: DbOption = None, config: ConfigOption = None) -> None:
     """Upgrade the archive's schema in place to this wparchive's (crawl does it by itself); an
     empty PostgreSQL database gets the schema, ready for workers."""
+    from archive.db import upgrade_archive
+
     with error_exit():
         cfg = _config(config, database=db)
         before, after = upgrade_archive(cfg.database)

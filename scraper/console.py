@@ -11,9 +11,6 @@ from contextlib import contextmanager
 from typing import Any
 
 import typer
-from rich.console import Console as RichConsole
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from archive.records import ProblemRecord, Record
 from scraper.errors import WparchiveError
@@ -34,6 +31,8 @@ class Console:
     """Progress bars and tables on stderr/stdout when they are terminals; plain lines otherwise."""
 
     def __init__(self) -> None:
+        from rich.console import Console as RichConsole  # rich costs ~0.1 s to import: on use
+
         self.err = RichConsole(stderr=True)
         self.out = RichConsole()
         self.interactive = sys.stderr.isatty()
@@ -47,6 +46,8 @@ class Console:
         if not self.interactive:
             yield None
             return
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
         columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
         with Progress(*columns, console=self.err, transient=True) as bar:
             task = bar.add_task(label)
@@ -72,6 +73,8 @@ class Console:
             for line in values:
                 typer.echo("\t".join(line))
             return
+        from rich.table import Table
+
         # A terminal gets what a person checks; scripts get every field above.
         shown = [c for c in TERMINAL_COLUMNS if c in columns]
         table = Table(*(c.removeprefix("last_") for c in shown))

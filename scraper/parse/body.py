@@ -67,6 +67,7 @@ _PARA = "\x01"
 _LINE = "\x02"
 _VERBATIM = "\x03"
 _TAG_RE = re.compile(r"<[^>]*>")
+_MARKUP_RE = re.compile(r"[<&\x00-\x08\x0b\x0c\x0e-\x1f]")
 _XML_DECLARATION_RE = re.compile(r"^\s*<\?xml[^>]*>", re.IGNORECASE)
 
 
@@ -134,6 +135,10 @@ def clean_text(html: str) -> str:
     new line; whitespace within a line is collapsed; pre keeps its lines; script, style and
     form content never appear; smiley images give their alt text. Never raises.
     """
+    if not _MARKUP_RE.search(html or ""):
+        # No tag, entity or control character: what lxml would give is the collapsed text,
+        # and most author names, titles and short comments are just that.
+        return " ".join((html or "").split())
     root = parse_fragment(html)
     if root is None:
         # Nothing lxml would read (empty, or a lone comment): fall back to a tag strip.

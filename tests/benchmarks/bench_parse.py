@@ -1,0 +1,80 @@
+"""Benchmark: parse CPU per 1,000 REST comments and per HTML post page, on recorded responses.
+
+Run: .venv/bin/python tests/benchmarks/bench_parse.py [--repeat 5]
+Measures process CPU time (not wall time) of what a crawl does with each response: REST comment
+items -> CommentRecords; a post page -> one tree, the PostRecord and its comments. Prints JSON with
+the median over the repeats. Needs no network and no harness.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from scraper.parse.comments import parse_comments  # noqa: E402
+from scraper.parse.page import parse_post_page  # noqa: E402
+from scraper.parse.rest import parse_rest_comment  # noqa: E402
+from scraper.parse.tree import parse_page  # noqa: E402
+
+RECORDED = ROOT / "tests/fixtures/recorded"
+PAGES = ("tt1-heavy-all", "tt1-her", "tt2-heavy-page1", "tt3-heavy-page1", "tt3-her")
+
+
+def rest_comments(count: int) -> list[dict[str, Any]]:
+    """`count` comment items, cycled from the recorded REST answer (ids made unique)."""
+    recorded = json.loads((RECORDED / "rest/comments-heavy.json").read_text())
+    items = recorded["body"] if isinstance(recorded["body"], list) else json.loads(recorded["body"])
+    return [{**items[n % len(items)], "id": n + 1} for n in range(count)]
+
+
+def cpu_seconds(work: Callable[[], object]) -> float:
+    started = time.process_time()
+    work()
+    return time.process_time() - started
+
+
+def parse_rest(items: list[dict[str, Any]]) -> None:
+    for item in items:
+        parse_rest_comment(item, "Europe/Rome")
+
+
+def parse_html(pages: list[tuple[str, str]]) -> None:
+    for html, url in pages:
+        page = parse_page(html, url)
+        post = parse_post_page(page).post
+        parse_comments(page, post_wp_id=post.wp_id if post else 0, utc_offset_hours=1.0)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    items = rest_comments(1000)
+    pages = [
+        ((RECORDED / f"html/{name}.html").read_text(encoding="utf-8"), f"http://127.0.0.2/{name}/")
+        for name in PAGES
+    ]
+    parse_rest(items[:50])  # warm up imports and caches
+    parse_html(pages[:1])
+    rest = [cpu_seconds(lambda: parse_rest(items)) for _ in range(args.repeat)]
+    html = [cpu_seconds(lambda: parse_html(pages)) / len(pages) for _ in range(args.repeat)]
+    report = {
+        "rest_cpu_ms_per_1000_comments": round(1000 * statistics.median(rest), 1),
+        "html_cpu_ms_per_post_page": round(1000 * statistics.median(html), 2),
+        "repeat": args.repeat,
+        "pages": list(PAGES),
+    }
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
