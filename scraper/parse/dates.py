@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
@@ -22,6 +22,24 @@ def parse_iso_utc(value: str | None) -> datetime | None:
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)
+
+
+# What date_format commonly is (WordPress's default "F j, Y" first); a page never says which.
+TEXT_DATE_FORMATS = ("%B %d, %Y", "%d %B %Y", "%B %d %Y", "%Y-%m-%d", "%d.%m.%Y", "%Y/%m/%d")
+
+
+def parse_text_date(text: str, utc_offset_hours: float | None) -> datetime | None:
+    """A date printed as text ("July 14, 2019"), with no time: midnight in the site's time
+    (its gmt_offset, else UTC), as UTC. Only a day's precision: callers say so in the record."""
+    words = " ".join(text.replace(",", ", ").split()).replace(" ,", ",")
+    for fmt in TEXT_DATE_FORMATS:
+        try:
+            day = datetime.strptime(words, fmt)
+        except ValueError:
+            continue
+        offset = timedelta(hours=utc_offset_hours or 0.0)
+        return (day - offset).replace(tzinfo=UTC)
+    return None
 
 
 def from_struct_time(value: time.struct_time | None) -> datetime | None:

@@ -210,17 +210,24 @@ def build_post(
             "categories": list(item.categories),
             "comments": item.comment_count,
             "protected": item.protected,
+            "date_source": "feed" if item.published_at else _html_date_source(html_post),
         },
     )
+
+
+def _html_date_source(html_post: PostRecord | None) -> str | None:
+    return html_post.raw.get("date_source") if html_post is not None else None
 
 
 def _body(
     item: FeedItem, html_post: PostRecord | None, body_from_html: bool
 ) -> tuple[str, str, RatingRecord | None]:
-    """(html, text, rating): from the HTML when asked (or the feed has none), else from the feed."""
+    """(html, text, rating): from the HTML when asked, when the feed has none, or when the post
+    has `<!--nextpage-->` pages (a feed holds only the first), else from the feed."""
     if item.protected:
         return "", "", None
-    if html_post is not None and (body_from_html or item.content_html is None):
+    whole_on_page = html_post is not None and html_post.raw.get("body_pages", 1) > 1
+    if html_post is not None and (body_from_html or item.content_html is None or whole_on_page):
         return html_post.content_html, html_post.content_text, html_post.rating
     body = parse_body(item.content_html or "", item.link)
     rating = parse_rating(item.content_html or "") or (html_post.rating if html_post else None)

@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urljoin, urlsplit
 
 from archive.records import AuthorRecord, PostRecord, ProblemRecord
 from scraper.parse import selectors as sel
 from scraper.parse.body import parse_body
-from scraper.parse.dates import parse_iso_utc
+from scraper.parse.dates import parse_iso_utc, parse_text_date
 from scraper.parse.jsonld import has_type, jsonld_objects, read_jsonld
 from scraper.parse.markup import attr_of, cleaned_copy, first_match, inner_html, text_of, tokens_of
 from scraper.parse.rating import parse_rating
@@ -28,6 +28,10 @@ from scraper.wpurls import (
     slug_in_permalink,
     strip_comment_page,
 )
+
+# Where a post's published_at was read: markup (meta, <time datetime>, JSON-LD: exact), the feed
+# (pubDate: exact), or a text date ("July 14, 2019": the day only, at midnight site time).
+DateSource = Literal["markup", "feed", "text"]
 
 
 @dataclass(frozen=True)
@@ -50,12 +54,18 @@ class _Author:
 
 
 def parse_post_page(
-    page: ParsedPage | str, url: str = "", *, more_pages: Sequence[ParsedPage] = ()
+    page: ParsedPage | str,
+    url: str = "",
+    *,
+    more_pages: Sequence[ParsedPage] = (),
+    utc_offset_hours: float | None = None,
 ) -> ParsedPost:
     """Read the post on its own page (`page.url` is where it was fetched), never raising.
 
     `more_pages` are the post's other `<!--nextpage-->` pages (see `body_page_urls`), in order:
-    their contents follow the first page's in the body, and the rating is sought over all."""
+    their contents follow the first page's in the body, and the rating is sought over all.
+    `utc_offset_hours` (the site's gmt_offset) places a date printed as text only; `raw`'s
+    `date_source` says where `published_at` came from (see DateSource)."""
     page = as_page(page, url)
     doc, url = page.root, page.url
     problems: list[ProblemRecord] = []
@@ -78,6 +88,7 @@ def parse_post_page(
         problems.append(ProblemRecord("parse", "no entry content found on the page", url))
     body = parse_body(content_html or "", canonical)
     author = _author(doc, canonical, jsonld)
+    published, date_source = _published(doc, jsonld, utc_offset_hours)
     feed = _comment_feed(doc, canonical, wp_id)
     post = PostRecord(
         wp_id=wp_id,
@@ -87,7 +98,7 @@ def parse_post_page(
         slug=slug_in_permalink(canonical),
         author_wp_id=author.wp_id,
         author_name=author.name,
-        published_at=_published(doc, jsonld),
+        published_at=published,
         modified_at=_modified(doc, jsonld),
         content_html=body.html,
         content_text=body.text,
@@ -100,6 +111,8 @@ def parse_post_page(
             "author_url": author.url,
             "fetched_url": url,
             "protected": protected,
+            "body_pages": 1 + len(more_pages),
+            "date_source": date_source,
         },
     )
     return ParsedPost(post, _author_record(author), feed, _atom_feed(doc, feed), problems)
@@ -229,8 +242,20 @@ def _author_record(author: _Author) -> AuthorRecord | None:
     return AuthorRecord(author.wp_id, author.name, author.slug, author.url, source="html")
 
 
-def _published(doc: HtmlElement, jsonld: list[dict[str, Any]]) -> datetime | None:
-    return _date(doc, sel.POST_PUBLISHED_META, sel.POST_PUBLISHED, jsonld, "datePublished")
+def _published(
+    doc: HtmlElement, jsonld: list[dict[str, Any]], utc_offset_hours: float | None
+) -> tuple[datetime | None, DateSource | None]:
+    """The publication date and where it was read: machine-readable markup (meta, time,
+    JSON-LD), else a date the theme prints as text only (a day's precision)."""
+    exact = _date(doc, sel.POST_PUBLISHED_META, sel.POST_PUBLISHED, jsonld, "datePublished")
+    if exact is not None:
+        return exact, "markup"
+    for selector in sel.POST_TEXT_DATE:
+        tag = select_one(_scope(doc), selector)
+        day = parse_text_date(text_of(tag), utc_offset_hours) if tag is not None else None
+        if day is not None:
+            return day, "text"
+    return None, None
 
 
 def _modified(doc: HtmlElement, jsonld: list[dict[str, Any]]) -> datetime | None:

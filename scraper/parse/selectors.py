@@ -185,6 +185,8 @@ POST_AUTHOR = (
 POST_AUTHOR_META = ("meta[name=author]",)
 AUTHOR_SLUG_IN_PATH = re.compile(r"/author/([^/?#]+)")
 AUTHOR_ID_PARAM = re.compile(r"[?&]author=(\d+)\b")
+# Themes that print the date as text only (Twenty Twenty: "July 14, 2019", no <time datetime>).
+POST_TEXT_DATE = (".post-date .meta-text", ".posted-on", ".entry-date", ".post-date")
 POST_PUBLISHED_META = ("meta[property='article:published_time']",)
 POST_PUBLISHED = (
     "time.entry-date.published[datetime]",

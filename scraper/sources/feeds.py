@@ -230,7 +230,9 @@ class FeedSource:
         needs_html = item.content_html is None or item.wp_id is None
         # A protected post's comments are hidden from anonymous readers whatever its count says.
         wants_comments = item.comment_count > 0 and not item.protected
-        page = self._fetch_page(item.link, result) if needs_html or wants_comments else None
+        # The page is read for every post: a feed names terms without taxonomy or slug (tags and
+        # categories mixed), and holds only the first page of a `<!--nextpage-->` post.
+        page = self._fetch_page(item.link, result)
         html_post = page.post if page is not None else None
         result.author = page.author if page is not None else None
         result.post = build_post(item, html_post, body_from_html=needs_html)

@@ -88,7 +88,7 @@ def fetch_post_page(
     if first is None:
         return PostPage(None, [], problems, None)
     more = [p for p in (_fetch_html(client, u, problems) for u in body_page_urls(first)) if p]
-    parsed = parse_post_page(first, more_pages=more)
+    parsed = parse_post_page(first, more_pages=more, utc_offset_hours=utc_offset_hours)
     problems += parsed.problems
     if parsed.post is None:
         return PostPage(None, [], problems, parsed.comment_feed_url, pages_fetched=1 + len(more))

@@ -1,6 +1,6 @@
 """Benchmark: a full wparchive crawl of the harness site against a bare `requests` loop over the same URLs.
 
-Run: .venv/bin/python tests/benchmarks/bench_crawl.py [--repeat 3]
+Run: .venv/bin/python tests/benchmarks/bench_crawl.py [--repeat 3] [--site closed-classic]
 Both sides run as child processes on this machine in the same run (so interpreter start-up is paid by
 both); the report gives wall times (median of the repeats), their ratio, the requests each made
 (from the server's own log) and each side's peak resident memory. The harness site is stopped at the
@@ -30,8 +30,11 @@ from tests.wordpress.harness import (  # noqa: E402
     stop_sites,
 )
 
-# Each child reports its own peak RSS (KiB) as the last line on stderr.
-PEAK = "import resource, sys; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)"
+# Each child reports its own peak RSS (KiB) and CPU seconds as the last line on stderr.
+PEAK = (
+    "import resource, sys; u = resource.getrusage(resource.RUSAGE_SELF);"
+    " print(u.ru_maxrss, u.ru_utime + u.ru_stime, file=sys.stderr)"
+)
 RUN_WPARCHIVE = f"""
 import runpy, sys
 sys.argv = ["wparchive", *sys.argv[1:]]
@@ -53,12 +56,18 @@ for url in json.loads(sys.argv[1]):
 """
 
 
-def run_child(argv: list[str]) -> tuple[float, int]:
-    """Run a child process; return its wall time (s) and its own peak RSS (KiB)."""
+CPU: dict[str, list[float]] = {"wparchive": [], "baseline": []}
+
+
+def run_child(argv: list[str], side: str) -> tuple[float, int]:
+    """Run a child process; return its wall time (s) and its own peak RSS (KiB); its CPU
+    seconds go to CPU[side]."""
     started = time.perf_counter()
     done = subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     elapsed = time.perf_counter() - started
-    return elapsed, int(done.stderr.decode().strip().splitlines()[-1])
+    peak, cpu = done.stderr.decode().strip().splitlines()[-1].split()
+    CPU[side].append(float(cpu))
+    return elapsed, int(peak)
 
 
 def crawl_once(site: WordPressSite, work: Path, n: int) -> tuple[float, int, list[str]]:
@@ -66,7 +75,7 @@ def crawl_once(site: WordPressSite, work: Path, n: int) -> tuple[float, int, lis
     db = f"sqlite:///{work / f'bench-{n}.db'}"
     site.mark_log()
     argv = [sys.executable, "-c", RUN_WPARCHIVE, "crawl", site.url, "--db", db, "--rate-limit", "0"]
-    elapsed, peak = run_child(argv)
+    elapsed, peak = run_child(argv, "wparchive")
     urls = [site.url + r.path for r in site.requests() if r.method == "GET"]
     return elapsed, peak, urls
 
@@ -74,7 +83,7 @@ def crawl_once(site: WordPressSite, work: Path, n: int) -> tuple[float, int, lis
 def bare_once(site: WordPressSite, urls: list[str]) -> tuple[float, int, int]:
     """The baseline: the same URLs fetched one after another with requests, JSON decoded."""
     site.mark_log()
-    elapsed, peak = run_child([sys.executable, "-c", BARE_LOOP, json.dumps(urls)])
+    elapsed, peak = run_child([sys.executable, "-c", BARE_LOOP, json.dumps(urls)], "baseline")
     return elapsed, peak, len(site.requests())
 
 
@@ -105,16 +114,20 @@ def measure(site: WordPressSite, repeat: int) -> dict[str, Any]:
         "ratio": round(statistics.median(ours) / statistics.median(base), 3),
         "runs": {"wparchive": [round(t, 3) for t in ours], "baseline": [round(t, 3) for t in base]},
         "peak_rss_mib": {k: round(v / 1024, 1) for k, v in peaks.items()},
+        "cpu_seconds_median": {k: round(statistics.median(v), 3) for k, v in CPU.items()},
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--site", default="rest", help="harness site (closed-classic: feeds + HTML)"
+    )
     args = parser.parse_args()
     workdir = Path(os.environ.get("WPARCHIVE_HARNESS_DIR", ROOT / ".wp-harness"))
     with interrupt_on_sigterm():
-        site = provision_sites(["rest"], workdir)["rest"]
+        site = provision_sites([args.site], workdir)[args.site]
         try:
             report = measure(site, args.repeat)
         finally:

@@ -64,6 +64,7 @@ def door(
         "terms": archived_terms(db_path),
         "truth": truth,
         "plain": not truth["settings"]["permalink_structure"],
+        "closed": truth["settings"]["rest_closed"],
     }
 
 
@@ -122,11 +123,15 @@ def test_terms_equal_by_name_and_slug(door: dict[str, Any]) -> None:
 
 
 def test_dates_are_exact(door: dict[str, Any]) -> None:
-    wrong = [
-        (want["id"], want["type"], door["posts"][want["id"]]["published_at"], want["date_gmt"])
-        for want in door["truth"]["posts"]
-        if door["posts"][want["id"]]["published_at"] != iso_z(want["date_gmt"])
-    ]
+    wrong = []
+    for want in door["truth"]["posts"]:
+        got = door["posts"][want["id"]]["published_at"]
+        # Twenty Twenty-One prints no date on pages and custom types, Twenty Twenty-Three none on
+        # pages, WordPress 6.1's sitemap has no lastmod and feeds list posts only: through HTML
+        # those dates cannot be seen. Every date that is archived must be exact.
+        unseen = got is None and door["closed"] and want["type"] != "post"
+        if got != iso_z(want["date_gmt"]) and not unseen:
+            wrong.append((want["id"], want["type"], got, want["date_gmt"]))
     assert wrong == []
     comments = door["comments"]
     assert [

@@ -88,11 +88,13 @@ def as_text(markup: str) -> str:
 
 
 def public_core_items(exports: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Core's items an anonymous visitor can see: published posts and pages."""
+    """Core's items an anonymous visitor can see: published posts, pages and public custom
+    types (core exports menu items and attachments too, which no crawl reads)."""
+    public = {p["type"] for p in exports["truth"]["posts"]}
     return {
         post_id: item
         for post_id, item in exports["core"]["items"].items()
-        if item["status"] == "publish" and item["post_type"] in ("post", "page")
+        if item["status"] == "publish" and item["post_type"] in public
     }
 
 

@@ -132,7 +132,7 @@ def test_recorded_site_comment_feed_threads_every_entry() -> None:
 
 
 @responses.activate
-def test_recorded_feed_pages_crawl_without_html() -> None:
+def test_recorded_feed_pages_crawl_when_no_page_is_readable() -> None:
     serve(
         {"/feed/": recorded("feeds/rss2.xml"), "/feed/?paged=2": recorded("feeds/rss2-page2.xml")}
     )
@@ -161,11 +161,8 @@ def test_recorded_feed_pages_crawl_without_html() -> None:
         "",
         None,
     )
-    assert protected.url not in calls and not any("members-only" in r for r in requested())
-    # HTML is asked for exactly the posts with comments or without an id in their guid.
-    assert sorted(calls) == sorted(
-        i.link for i in items if not i.protected and (i.comment_count or i.wp_id is None)
-    )
+    # Every post's page is asked for (terms and nextpage pages live there only).
+    assert sorted(calls) == sorted(i.link for i in items)
     no_id = [p for p in of(records, ProblemRecord) if "no post id" in p.message]
     assert sorted(p.url for p in no_id) == sorted(i.link for i in items if i.wp_id is None)
 

@@ -50,10 +50,12 @@ def test_jetpack_twentytwentyone_post() -> None:
 
 def test_twentytwenty_post_without_machine_readable_date() -> None:
     url = "http://127.0.0.5:8080/2019/07/notes-on-stalker/"
-    post = parse_post_page(_read("twentytwenty-div.html"), url).post
+    post = parse_post_page(_read("twentytwenty-div.html"), url, utc_offset_hours=2.0).post
     assert post is not None
     assert (post.wp_id, post.title, post.author_name) == (21, "Notes on Stalker", "Maria Kowalski")
-    assert post.published_at is None  # Twenty Twenty prints the date as text only
+    # Twenty Twenty prints the date as text only ("July 14, 2019"): the day, at site midnight.
+    assert post.published_at == datetime(2019, 7, 13, 22, 0, tzinfo=UTC)
+    assert post.raw["date_source"] == "text"
     assert post.terms == (
         TermRef("category", "essays", "Essays"),
         TermRef("post_tag", "slow-cinema", "slow cinema"),

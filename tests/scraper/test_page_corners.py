@@ -3,9 +3,11 @@ ratings in Yoast's REST fields, custom types' sitemaps."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from archive.records import TermRef
+from scraper.parse.dates import parse_text_date
 from scraper.parse.listing import parse_sitemap
 from scraper.parse.page import body_page_urls, parse_post_page
 from scraper.parse.rest import parse_rest_post, parse_rest_types
@@ -158,3 +160,9 @@ def test_sitemap_index_lists_custom_types_not_taxonomies() -> None:
         "wp-sitemap-posts-page-1.xml",
         "wp-sitemap-posts-wpa_screening-1.xml",
     ]
+
+
+def test_text_dates_in_common_formats_are_the_day_at_site_midnight() -> None:
+    for text in ("January 5, 2019", "5 January 2019", "2019-01-05", "January  5 ,2019"):
+        assert parse_text_date(text, 1.0) == datetime(2019, 1, 4, 23, 0, tzinfo=UTC), text
+    assert parse_text_date("4 Comments", 1.0) is None

@@ -181,7 +181,7 @@ def test_ratings_and_decoys_are_seeded(rest_truth: dict[str, Any]) -> None:
     expected = [p["expected_rating"] for p in rest_truth["posts"] if p["expected_rating"]]
     found_in = collections.Counter(r["found_in"] for r in expected if r != "none")
     assert found_in == {
-        "text": 6,
+        "text": 7,
         "stars": 1,
         "percent": 1,
         "yasr": 1,
@@ -190,7 +190,7 @@ def test_ratings_and_decoys_are_seeded(rest_truth: dict[str, Any]) -> None:
         "wp-product-review": 1,
         "json-ld": 3,
     }
-    assert expected.count("none") == 5
+    assert expected.count("none") == 6
 
 
 def test_jsonld_is_printed_in_the_head(rest_truth: dict[str, Any]) -> None:
