@@ -1,10 +1,13 @@
 """Benchmark: a full wparchive crawl of the harness site against a bare `requests` loop over the same URLs.
 
 Run: .venv/bin/python tests/benchmarks/bench_crawl.py [--repeat 3] [--site closed-classic]
+                                                    [--against CHECKOUT]
 Both sides run as child processes on this machine in the same run (so interpreter start-up is paid by
 both); the report gives wall times (median of the repeats), their ratio, the requests each made
 (from the server's own log) and each side's peak resident memory. The harness site is stopped at the
-end, also on Ctrl-C, SIGTERM or an error.
+end, also on Ctrl-C, SIGTERM or an error. `--against` also crawls, in the same rounds, with another
+wparchive checkout (e.g. `git worktree add /tmp/before REV`) and reports its ratio, so a change
+is judged against its own baseline under the same load.
 """
 
 from __future__ import annotations
@@ -56,26 +59,32 @@ for url in json.loads(sys.argv[1]):
 """
 
 
-CPU: dict[str, list[float]] = {"wparchive": [], "baseline": []}
+CPU: dict[str, list[float]] = {"wparchive": [], "baseline": [], "against": []}
 
 
-def run_child(argv: list[str], side: str) -> tuple[float, int]:
-    """Run a child process; return its wall time (s) and its own peak RSS (KiB); its CPU
-    seconds go to CPU[side]."""
+def run_child(argv: list[str], side: str, code: Path | None = None) -> tuple[float, int]:
+    """Run a child process (with `code`, another checkout, first on its path); return its wall
+    time (s) and its own peak RSS (KiB); its CPU seconds go to CPU[side]."""
+    env = {**os.environ, "PYTHONPATH": str(code)} if code else None
     started = time.perf_counter()
-    done = subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    done = subprocess.run(
+        argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=code
+    )
     elapsed = time.perf_counter() - started
     peak, cpu = done.stderr.decode().strip().splitlines()[-1].split()
     CPU[side].append(float(cpu))
     return elapsed, int(peak)
 
 
-def crawl_once(site: WordPressSite, work: Path, n: int) -> tuple[float, int, list[str]]:
-    """One full crawl into a fresh SQLite file; return time, peak RSS and the URLs requested."""
-    db = f"sqlite:///{work / f'bench-{n}.db'}"
+def crawl_once(
+    site: WordPressSite, work: Path, n: int, code: Path | None = None
+) -> tuple[float, int, list[str]]:
+    """One full crawl into a fresh SQLite file (by the checkout `code`, else this one); return
+    time, peak RSS and the URLs requested."""
+    db = f"sqlite:///{work / f'bench-{n}-{code is not None}.db'}"
     site.mark_log()
     argv = [sys.executable, "-c", RUN_WPARCHIVE, "crawl", site.url, "--db", db, "--rate-limit", "0"]
-    elapsed, peak = run_child(argv, "wparchive")
+    elapsed, peak = run_child(argv, "against" if code else "wparchive", code)
     urls = [site.url + r.path for r in site.requests() if r.method == "GET"]
     return elapsed, peak, urls
 
@@ -87,14 +96,17 @@ def bare_once(site: WordPressSite, urls: list[str]) -> tuple[float, int, int]:
     return elapsed, peak, len(site.requests())
 
 
-def measure(site: WordPressSite, repeat: int) -> dict[str, Any]:
+def measure(site: WordPressSite, repeat: int, against: Path | None = None) -> dict[str, Any]:
     """Crawl `repeat` times with each side; the report as a JSON-ready dict."""
     truth: dict[str, Any] = site.truth()
     ours: list[float] = []
     base: list[float] = []
+    other: list[float] = []
     peaks = {"wparchive": 0, "baseline": 0}
     with tempfile.TemporaryDirectory() as tmp:
         for n in range(repeat):
+            if against is not None:
+                other.append(crawl_once(site, Path(tmp), n, against)[0])
             elapsed, our_peak, urls = crawl_once(site, Path(tmp), n)
             ours.append(elapsed)
             bare_elapsed, bare_peak, bare_requests = bare_once(site, urls)
@@ -103,7 +115,7 @@ def measure(site: WordPressSite, repeat: int) -> dict[str, Any]:
                 "wparchive": max(peaks["wparchive"], our_peak),
                 "baseline": max(peaks["baseline"], bare_peak),
             }
-    return {
+    report = {
         "site": site.url,
         "posts_and_pages": len(truth["posts"]),
         "comments": len(truth["comments"]),
@@ -114,8 +126,16 @@ def measure(site: WordPressSite, repeat: int) -> dict[str, Any]:
         "ratio": round(statistics.median(ours) / statistics.median(base), 3),
         "runs": {"wparchive": [round(t, 3) for t in ours], "baseline": [round(t, 3) for t in base]},
         "peak_rss_mib": {k: round(v / 1024, 1) for k, v in peaks.items()},
-        "cpu_seconds_median": {k: round(statistics.median(v), 3) for k, v in CPU.items()},
+        "cpu_seconds_median": {k: round(statistics.median(v), 3) for k, v in CPU.items() if v},
     }
+    if other:
+        report["against"] = {
+            "checkout": str(against),
+            "seconds_median": round(statistics.median(other), 3),
+            "ratio": round(statistics.median(other) / statistics.median(base), 3),
+            "runs": [round(t, 3) for t in other],
+        }
+    return report
 
 
 def main() -> None:
@@ -124,12 +144,13 @@ def main() -> None:
     parser.add_argument(
         "--site", default="rest", help="harness site (closed-classic: feeds + HTML)"
     )
+    parser.add_argument("--against", type=Path, help="another wparchive checkout to compare")
     args = parser.parse_args()
     workdir = Path(os.environ.get("WPARCHIVE_HARNESS_DIR", ROOT / ".wp-harness"))
     with interrupt_on_sigterm():
         site = provision_sites([args.site], workdir)[args.site]
         try:
-            report = measure(site, args.repeat)
+            report = measure(site, args.repeat, args.against)
         finally:
             stop_sites([site])
     print(json.dumps(report, indent=2))
