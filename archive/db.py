@@ -51,6 +51,17 @@ def normalize_database_url(url: str) -> str:
     return f"{DRIVER_ALIASES.get(scheme, scheme)}://{rest}"
 
 
+def libpq_url(url: str) -> str:
+    """The PostgreSQL archive's URL as libpq reads it (no SQLAlchemy driver suffix), for the job
+    queue's own connections; ArchiveError for any other database."""
+    db_url = make_url(normalize_database_url(url))
+    if db_url.get_backend_name() != "postgresql":
+        raise ArchiveError(
+            f"workers need a PostgreSQL archive (--db postgresql+psycopg://...), not {url!r}"
+        )
+    return db_url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 def open_archive(url: str) -> Engine:
     """Open the archive at `url` for writing, creating it or upgrading its schema if needed.
 

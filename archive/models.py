@@ -86,6 +86,25 @@ class Site(Base):
     claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
+class SiteSchedule(Base):
+    """A site that workers crawl on a schedule; removing the row unschedules it, data stays."""
+
+    __tablename__ = "site_schedules"
+    __table_args__ = (Index("ix_site_schedules_next_crawl_at", "next_crawl_at"),)
+
+    site_id: Mapped[int] = mapped_column(
+        ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True
+    )
+    crawl_every: Mapped[int] = mapped_column(Integer)  # seconds
+    sweep_every: Mapped[int] = mapped_column(Integer)  # seconds
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    next_crawl_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # NULL: due now
+    last_sweep_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_status: Mapped[str | None] = mapped_column(String(20))
+    last_finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_message: Mapped[str] = mapped_column(Text, default="")
+
+
 class Author(Base):
     """A WordPress user who published on a site."""
 
@@ -258,6 +277,7 @@ def table_of(model: type[Base]) -> Table:
 
 
 SITES = table_of(Site)
+SITE_SCHEDULES = table_of(SiteSchedule)
 AUTHORS = table_of(Author)
 TERMS = table_of(Term)
 POSTS = table_of(Post)

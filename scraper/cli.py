@@ -15,7 +15,9 @@ from scraper.sources.registry import archive_traits, source_choices
 # The archive, HTTP and crawl modules (requests, lxml, rich) are imported by the commands
 # that use them: `wparchive --help` and a typo's error should not wait for them.
 if TYPE_CHECKING:
+    from archive.schedule import Schedule
     from scraper.config import Config
+    from scraper.jobs import JobRunner
 
 app = typer.Typer(
     add_completion=False,
@@ -139,9 +141,15 @@ def export(
         )
 
 
-@app.command()
-def sites(db: DbOption = None, config: ConfigOption = None) -> None:
+sites_app = typer.Typer(help="Archived sites, and the sites workers crawl on a schedule.")
+app.add_typer(sites_app, name="sites")
+
+
+@sites_app.callback(invoke_without_command=True)
+def sites(ctx: typer.Context, db: DbOption = None, config: ConfigOption = None) -> None:
     """List archived sites: posts, pages, comments and the last crawl (read-only)."""
+    if ctx.invoked_subcommand is not None:
+        return
     from archive.db import open_archive_readonly
     from archive.store import ArchiveStore
 
@@ -150,14 +158,113 @@ def sites(db: DbOption = None, config: ConfigOption = None) -> None:
         Console().sites_table(ArchiveStore(open_archive_readonly(cfg.database)).site_summaries())
 
 
+@sites_app.command("add")
+def sites_add(
+    urls: Annotated[list[str] | None, typer.Argument(help="Sites to crawl on a schedule.")] = None,
+    from_file: Annotated[
+        Path | None, typer.Option("--from-file", help="A file of site URLs, one a line.")
+    ] = None,
+    every: Annotated[str | None, typer.Option(help="Crawl this often: 30m, 1h, 1d.")] = None,
+    sweep_every: Annotated[str | None, typer.Option(help="Re-read everything this often.")] = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Schedule sites for the workers (already scheduled ones take the new periods)."""
+    from scraper.config import load_site_list
+    from scraper.durations import parse_duration
+
+    with error_exit():
+        cfg = _config(config, database=db, schedule__every=every, schedule__sweep_every=sweep_every)
+        wanted = [*(urls or []), *(load_site_list(from_file) if from_file else [])]
+        if not wanted:
+            raise typer.BadParameter("give site URLs, or --from-file FILE")
+        periods = parse_duration(cfg.schedule.every), parse_duration(cfg.schedule.sweep_every)
+        added = _schedule(cfg).add(wanted, *periods)
+        typer.echo(
+            f"{_sites(len(added))} scheduled: a crawl every {cfg.schedule.every},"
+            f" a full one every {cfg.schedule.sweep_every}"
+        )
+
+
+@sites_app.command("remove")
+def sites_remove(
+    urls: Annotated[list[str], typer.Argument(help="Sites to stop crawling.")],
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Unschedule sites; what is archived stays."""
+    with error_exit():
+        cfg = _config(config, database=db)
+        removed = _schedule(cfg).remove(urls)
+        typer.echo(f"{_sites(len(removed))} unscheduled; what is archived stays")
+
+
+@app.command()
+def worker(
+    db: DbOption = None,
+    config: ConfigOption = None,
+    concurrency: Annotated[int | None, typer.Option(help="Sites crawled at once.")] = None,
+    until_idle: Annotated[
+        bool, typer.Option("--until-idle", help="Exit when no site is due, queued or running.")
+    ] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each job.")] = False,
+) -> None:
+    """Crawl the scheduled sites of a PostgreSQL archive; run as many workers as you like."""
+    from scraper.worker import open_jobs, run_worker
+
+    with error_exit():
+        logging.basicConfig(level=logging.INFO if verbose else logging.WARNING)
+        cfg = _config(config, database=db, workers__concurrency=concurrency)
+        runner = _job_runner(cfg)
+        run_worker(open_jobs(runner), runner, cfg.workers.concurrency, until_idle)
+
+
+@app.command()
+def status(db: DbOption = None, config: ConfigOption = None) -> None:
+    """Scheduled crawls: due, queued, running and failed; each site's last result."""
+    from scraper.console import STATUS_COLUMNS
+    from scraper.worker import job_counts
+
+    with error_exit():
+        runner = _job_runner(_config(config, database=db), read_only=True)
+        counts = job_counts(runner)
+        typer.echo(" | ".join(f"{name} {n}" for name, n in vars(counts).items()))
+        Console().table(runner.schedule.sites(), STATUS_COLUMNS, "no sites scheduled")
+
+
+def _job_runner(cfg: Config, *, read_only: bool = False) -> JobRunner:
+    from archive.db import libpq_url, open_archive, open_archive_readonly
+    from scraper.jobs import JobRunner
+
+    libpq_url(cfg.database)  # refuses SQLite before open_archive could create a file
+    opener = open_archive_readonly if read_only else open_archive
+    return JobRunner(cfg, opener(cfg.database), Console().done)
+
+
 @db_app.command("upgrade")
 def db_upgrade(db: DbOption = None, config: ConfigOption = None) -> None:
     """Upgrade the archive's schema in place to this wparchive's (crawl does it by itself); an
     empty PostgreSQL database gets the schema, ready for workers."""
     from archive.db import upgrade_archive
+    from scraper.worker import install_job_schema
 
     with error_exit():
         cfg = _config(config, database=db)
         before, after = upgrade_archive(cfg.database)
         change = "already at" if before == after else f"upgraded from {before or 'nothing'} to"
         typer.echo(f"archive {change} schema revision {after}")
+        if (installed := install_job_schema(cfg.database)) is not None:
+            typer.echo("job queue schema " + ("installed" if installed else "already installed"))
+
+
+def _schedule(cfg: Config) -> Schedule:
+    from archive.db import libpq_url, open_archive
+    from archive.schedule import Schedule
+    from archive.store import utc_now
+
+    libpq_url(cfg.database)  # workers, the only readers of a schedule, need PostgreSQL
+    return Schedule(open_archive(cfg.database), utc_now)
+
+
+def _sites(count: int) -> str:
+    return f"{count} site" if count == 1 else f"{count} sites"

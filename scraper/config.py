@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from scraper.durations import cron_every, parse_duration
 from scraper.errors import ConfigError
 from scraper.http import HttpSettings
 from scraper.sources.registry import AUTO, source_choices
@@ -29,6 +30,26 @@ class CrawlSettings:
 
 
 @dataclass(frozen=True)
+class ScheduleSettings:
+    """Defaults for sites scheduled with `wparchive sites add` (each site keeps its own)."""
+
+    every: str = "1h"  # a crawl of the site this often
+    sweep_every: str = "7d"  # a full crawl (re-read everything) this often
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    """How `wparchive worker` runs jobs (PostgreSQL and procrastinate)."""
+
+    concurrency: int = 16  # sites crawled at once by one worker process
+    check_every: str = "30s"  # how often workers defer due sites and look for stalled jobs
+    stalled_after: str = "60s"  # a job whose worker sent no heartbeat for this long is rerun
+    heartbeat: str = "10s"  # how often a worker tells the database it is alive
+    max_attempts: int = 5  # tries of a site whose crawl fails for a passing reason (network, 429)
+    backoff_base: int = 4  # seconds; the n-th retry waits backoff_base ** n
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything a run needs; built once in the CLI and passed down."""
 
@@ -36,6 +57,8 @@ class Config:
     sites: tuple[str, ...] = ()
     http: HttpSettings = field(default_factory=HttpSettings)
     crawl: CrawlSettings = field(default_factory=CrawlSettings)
+    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    workers: WorkerSettings = field(default_factory=WorkerSettings)
 
 
 def load_config(path: Path | None) -> Config:
@@ -51,6 +74,15 @@ def load_config(path: Path | None) -> Config:
     if not isinstance(data, dict):
         raise ConfigError(f"config {path} must be a mapping of keys to values")
     return _merge(Config(), data, str(path))
+
+
+def load_site_list(path: Path) -> list[str]:
+    """Site URLs from a text file, one a line; blank lines and `#` comments are skipped."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
 
 
 def override(config: Config, **changes: Any) -> Config:
@@ -85,7 +117,7 @@ def _merge(config: Config, data: dict[str, Any], origin: str) -> Config:
         if not isinstance(sites, list) or not all(isinstance(s, str) for s in sites):
             raise ConfigError(f"{origin}: 'sites' must be a list of URLs")
         changes["sites"] = tuple(sites)
-    for section in ("http", "crawl"):
+    for section in ("http", "crawl", "schedule", "workers"):
         if section in data:
             changes[section] = _merge_section(getattr(config, section), data[section], origin)
     merged = dataclasses.replace(config, **changes)
@@ -139,3 +171,25 @@ def _validate(config: Config, origin: str) -> None:
         raise ConfigError(f"{origin}: request_deadline must be more than 0 seconds")
     if config.crawl.batch_size < 1:
         raise ConfigError(f"{origin}: batch_size must be at least 1")
+    _validate_workers(config, origin)
+
+
+def _validate_workers(config: Config, origin: str) -> None:
+    durations = {
+        "every": config.schedule.every,
+        "sweep_every": config.schedule.sweep_every,
+        "check_every": config.workers.check_every,
+        "stalled_after": config.workers.stalled_after,
+        "heartbeat": config.workers.heartbeat,
+    }
+    for key, text in durations.items():
+        try:
+            parse_duration(text)
+        except ConfigError as exc:
+            raise ConfigError(f"{origin}: {key}: {exc}") from None
+    try:
+        cron_every(parse_duration(config.workers.check_every))
+    except ConfigError as exc:
+        raise ConfigError(f"{origin}: check_every: {exc}") from None
+    if config.workers.concurrency < 1 or config.workers.max_attempts < 1:
+        raise ConfigError(f"{origin}: workers' concurrency and max_attempts must be at least 1")

@@ -8,13 +8,24 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 import typer
 
 from archive.records import ProblemRecord, Record
+from scraper.durations import format_duration
 from scraper.errors import WparchiveError
 
+STATUS_COLUMNS = (
+    "url",
+    "every",
+    "sweep_every",
+    "next_crawl_at",
+    "last_status",
+    "last_finished_at",
+    "last_message",
+)
 TERMINAL_COLUMNS = (
     "url",
     "posts",
@@ -63,8 +74,13 @@ class Console:
 
     def sites_table(self, rows: Sequence[Any]) -> None:
         """Print archived sites as a table (a terminal) or tab-separated lines (a pipe)."""
+        self.table(rows, TERMINAL_COLUMNS, "no sites archived yet")
+
+    def table(self, rows: Sequence[Any], shown_on_terminal: Sequence[str], empty: str) -> None:
+        """Print dataclass rows: on a terminal the columns a person checks, in a pipe every field
+        tab-separated with a header line; `empty` when there are no rows."""
         if not rows:
-            typer.echo("no sites archived yet")
+            typer.echo(empty)
             return
         columns = [f.name for f in dataclasses.fields(rows[0])]
         values = [[_cell(getattr(row, c)) for c in columns] for row in rows]
@@ -76,7 +92,7 @@ class Console:
         from rich.table import Table
 
         # A terminal gets what a person checks; scripts get every field above.
-        shown = [c for c in TERMINAL_COLUMNS if c in columns]
+        shown = [c for c in shown_on_terminal if c in columns]
         table = Table(*(c.removeprefix("last_") for c in shown))
         table.columns[0].no_wrap = True
         for row in rows:
@@ -139,6 +155,8 @@ def _short_cell(value: Any) -> str:
 def _cell(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, timedelta):
+        return format_duration(value.total_seconds())
     if hasattr(value, "isoformat"):
         return str(value.isoformat(timespec="seconds"))
     return str(value)

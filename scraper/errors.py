@@ -12,6 +12,7 @@ WparchiveError
 │   └── DeadlineExceededError  connect + all reads outlasted request_deadline (a slow drip)
 ├── DiscoveryError         not a WordPress site, or no usable source
 │   └── ApiClosedError     the REST API answered but refuses anonymous readers
+├── CrawlFailedError       a queued crawl read nothing through any source (the job fails)
 └── ArchiveError           the database could not be opened or written
 
 The root and ArchiveError live in archive.errors (the lower layer); the rest is here.
@@ -27,6 +28,7 @@ __all__ = [
     "ArchiveError",
     "BlockedError",
     "ConfigError",
+    "CrawlFailedError",
     "DeadlineExceededError",
     "DiscoveryError",
     "FetchError",
@@ -97,6 +99,10 @@ class ApiClosedError(DiscoveryError):
         super().__init__(message)
         self.status = status
         self.code = code
+
+
+class CrawlFailedError(WparchiveError):
+    """No source could read the site; raised by a queued crawl so its job ends as failed."""
 
 
 # A refusal of the whole site: no other URL or source would fare better, so a crawl stops on

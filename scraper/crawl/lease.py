@@ -34,9 +34,12 @@ class SiteLease:
 
 
 @contextmanager
-def site_lease(store: ArchiveStore, site_id: int) -> Iterator[SiteLease]:
-    """Claim the site's lease for this process, and release it on the way out if held."""
-    lease = SiteLease(store, site_id, f"{socket.gethostname()}:{os.getpid()}")
+def site_lease(store: ArchiveStore, site_id: int, job: str = "") -> Iterator[SiteLease]:
+    """Claim the site's lease for this process, and release it on the way out if held.
+
+    `job` names the queued job the crawl runs, if any: a lease that an earlier attempt of the
+    same job left behind (its worker died) is taken over at once."""
+    lease = SiteLease(store, site_id, lease_name(job))
     lease.held = _claim(lease)
     if not lease.held:
         lease.holder = store.lease_holder(site_id) or "another worker"
@@ -53,15 +56,28 @@ def _claim(lease: SiteLease) -> bool:
     if store.claim_site(site_id, worker, LEASE_SECONDS):
         return True
     holder = store.lease_holder(site_id)
-    if holder is None or not _dead_local_worker(holder):
+    if holder is None or not (dead_local_worker(holder) or same_job(holder, worker)):
         return False
     LOGGER.info("taking over the lease of %s, which is no longer running", holder)
     return store.claim_site(site_id, worker, LEASE_SECONDS, replacing=holder)
 
 
-def _dead_local_worker(holder: str) -> bool:
-    """True when `holder` ("host:pid") names a process of this host that no longer runs."""
-    host, _, pid = holder.rpartition(":")
+def lease_name(job: str) -> str:
+    """Who holds a lease: "host:pid", then the job's name when the crawl runs a queued job."""
+    return f"{socket.gethostname()}:{os.getpid()} {job}".strip()
+
+
+def same_job(holder: str, worker: str) -> bool:
+    """True when both leases name the same job: the job queue runs a job again only once the
+    worker of its earlier attempt stopped answering, so that attempt's lease is stale."""
+    job = worker.partition(" ")[2]
+    return bool(job) and holder.partition(" ")[2] == job
+
+
+def dead_local_worker(holder: str) -> bool:
+    """True when `holder` ("host:pid", maybe a job after it) names a process of this host that no
+    longer runs."""
+    host, _, pid = holder.partition(" ")[0].rpartition(":")
     if host != socket.gethostname() or not pid.isdigit():
         return False
     try:

@@ -34,12 +34,14 @@ def crawl_site(
     settings: CrawlSettings,
     concurrency: int = 4,
     progress: ProgressHook | None = None,
+    job: str = "",
 ) -> CrawlReport:
-    """Archive one site. Raises WparchiveError when the site cannot be read at all."""
+    """Archive one site. Raises WparchiveError when the site cannot be read at all. `job`: the
+    queued job this crawl runs, if any (see site_lease)."""
     requests_before = client.requests_made  # discovery's requests count too
     discovery = discover_site(client, url)
     report = CrawlReport(site_url=discovery.home)
-    with site_lease(store, store.ensure_site(discovery.site)) as lease:
+    with site_lease(store, store.ensure_site(discovery.site), job) as lease:
         if not lease.held:
             report.status, report.error = "skipped", f"{lease.holder} is crawling this site"
             return report

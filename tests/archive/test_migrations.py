@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
@@ -32,18 +33,26 @@ def upgrade(url: str) -> str:
     return result.output
 
 
+def assert_rows_kept(before: dict[str, Any], after: dict[str, Any]) -> None:
+    """Every table of the legacy archive holds the same rows; tables that later revisions (and,
+    on PostgreSQL, the job queue) added are empty; the revision is the head."""
+    assert after.pop("alembic_version") == [(head_revision(),)]
+    assert {name: after.pop(name) for name in before} == before
+    assert all(rows == [] for rows in after.values())
+
+
 def test_db_upgrade_keeps_every_row_of_a_legacy_archive(legacy_url: str) -> None:
     before = table_rows(legacy_url)
     assert "alembic_version" not in before and before["wparchive_meta"] == [("schema_version", "1")]
-    assert upgrade(legacy_url).strip() == (
+    assert upgrade(legacy_url).splitlines()[0] == (
         f"archive upgraded from schema_version 1 (before migrations) to schema revision"
         f" {head_revision()}"
     )
-    after = table_rows(legacy_url)
-    assert after.pop("alembic_version") == [(head_revision(),)]
-    assert after == before
+    assert_rows_kept(before, table_rows(legacy_url))
     assert sum(len(rows) for rows in before.values()) >= 20  # the fixture is not empty
-    assert upgrade(legacy_url).strip() == f"archive already at schema revision {head_revision()}"
+    again = upgrade(legacy_url).splitlines()
+    assert again[0] == f"archive already at schema revision {head_revision()}"
+    assert again[1:] in ([], ["job queue schema already installed"])  # on PostgreSQL
 
 
 def test_crawl_upgrades_a_legacy_archive_by_itself(legacy_url: str) -> None:
@@ -57,6 +66,11 @@ def test_crawl_upgrades_a_legacy_archive_by_itself(legacy_url: str) -> None:
     assert table_rows(legacy_url)["alembic_version"] == [(head_revision(),)]
 
 
+def not_job_queue(name: str | None, type_: str, parents: dict[str, str | None]) -> bool:
+    """The job queue's tables (procrastinate_*, from `db upgrade` on PostgreSQL) are not ours."""
+    return not (type_ == "table" and (name or "").startswith("procrastinate_"))
+
+
 def test_migrated_schema_is_the_models_schema(engine: Engine, legacy_url: str) -> None:
     """A new archive (made from the models, stamped at head) and an upgraded legacy one (made by
     the old create_all) both hold exactly what archive.models declares."""
@@ -64,7 +78,8 @@ def test_migrated_schema_is_the_models_schema(engine: Engine, legacy_url: str) -
     legacy = open_archive(legacy_url)
     for each in (engine, legacy):
         with each.connect() as conn:
-            assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+            context = MigrationContext.configure(conn, opts={"include_name": not_job_queue})
+            assert compare_metadata(context, Base.metadata) == []
     legacy.dispose()
 
 
@@ -87,9 +102,7 @@ def test_two_processes_upgrading_at_once_both_succeed(legacy_url: str) -> None:
         "archive already at",
         "archive upgraded from schema_version 1 (before migrations) to",
     ]
-    after = table_rows(legacy_url)
-    assert after.pop("alembic_version") == [(head_revision(),)]
-    assert after == before
+    assert_rows_kept(before, table_rows(legacy_url))
 
 
 def test_new_archive_is_stamped_at_head(tmp_path: Path) -> None:

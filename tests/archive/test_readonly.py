@@ -130,7 +130,11 @@ def test_db_upgrade_gives_an_empty_postgres_database_the_schema(
     code, lines = run("db", "upgrade", "--db", url)
     assert (code, lines) == (
         0,
-        [f"archive upgraded from nothing to schema revision {head_revision()}"],
+        [
+            f"archive upgraded from nothing to schema revision {head_revision()}",
+            "job queue schema installed",
+        ],
     )
+    assert run("db", "upgrade", "--db", url)[1][1] == "job queue schema already installed"
     code, lines = run("sites", "--db", url)
     assert code == 0 and len(lines) == 1  # the header: no sites yet

@@ -54,7 +54,7 @@ PRETTY = "/%year%/%monthnum%/%postname%/"
 SERVER_WORKERS = "4"
 START_DEADLINE = 30.0
 PHP_TIMEOUT = 300.0
-_REQUEST_LINE = re.compile(r"\[(\d{3})\]: ([A-Z]+) (\S+)")
+_REQUEST_LINE = re.compile(r'\[(\d{3})\]: ([A-Z]+) (\S+)(?: "([^"\n]*)")?')
 
 __all__ = [
     "SITE_NAMES",
@@ -137,6 +137,7 @@ class LoggedRequest:
     method: str
     path: str  # path + query string, as sent
     status: int
+    agent: str = ""  # the User-Agent (empty for static files, which PHP's server logs itself)
 
 
 @dataclass
@@ -186,7 +187,7 @@ class WordPressSite:
             log.seek(self._mark)
             text = log.read().decode("utf-8", "replace")
         return [
-            LoggedRequest(method=m[2], path=m[3], status=int(m[1]))
+            LoggedRequest(method=m[2], path=m[3], status=int(m[1]), agent=m[4] or "")
             for m in _REQUEST_LINE.finditer(text)
         ]
 

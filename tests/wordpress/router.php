@@ -36,8 +36,10 @@ if ($wparchive_script === $wparchive_root . '/index.php' && $wparchive_path !== 
 // shutdown step, so the line is written before the connection closes and the client sees the end.
 register_shutdown_function(function () {
 	register_shutdown_function(function () {
-		$line = sprintf("[%d] [%s] %s:%s [%d]: %s %s\n", getmypid(), date('D M j H:i:s Y'), $_SERVER['REMOTE_ADDR'],
-			$_SERVER['REMOTE_PORT'], http_response_code(), $_SERVER['REQUEST_METHOD'], $_SERVER['REQUEST_URI']);
+		// The User-Agent last, quoted: tests tell concurrent clients apart by it.
+		$agent = str_replace('"', "'", (string) ($_SERVER['HTTP_USER_AGENT'] ?? ''));
+		$line = sprintf("[%d] [%s] %s:%s [%d]: %s %s \"%s\"\n", getmypid(), date('D M j H:i:s Y'), $_SERVER['REMOTE_ADDR'],
+			$_SERVER['REMOTE_PORT'], http_response_code(), $_SERVER['REQUEST_METHOD'], $_SERVER['REQUEST_URI'], $agent);
 		file_put_contents('php://stderr', $line);
 	});
 });
