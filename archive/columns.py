@@ -6,12 +6,16 @@ import hashlib
 import json
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from archive.identity import slugify
 from archive.records import AuthorRecord, CommentRecord, PostRecord, TermRecord
 
 Row = dict[str, Any]
 
+# A person's link (an author's or commenter's site) is kept only when a browser would open it as a
+# web page: `javascript:`, `data:` and the like are dropped from the row (its raw item keeps them).
+WEB_SCHEMES = frozenset({"http", "https"})
 RATING_COLUMNS = (
     "rating_value",
     "rating_scale",
@@ -45,10 +49,34 @@ def dump_json(value: object) -> str:
     return value if isinstance(value, EncodedJson) else json.dumps(value)
 
 
+def web_link(url: str | None) -> str:
+    """`url` when it is an absolute http(s) link with a host, else ""."""
+    url = (url or "").strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
+    return url if parts.scheme.lower() in WEB_SCHEMES and parts.hostname else ""
+
+
 def fingerprint(row: Row) -> str:
     """A stable hash of a row's record-derived values: equal rows mean an unchanged record."""
-    encoded = json.dumps(row, sort_keys=True, default=_encode_default, separators=(",", ":"))
-    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+    return hashlib.sha256(_encode(row).encode("utf-8")).hexdigest()
+
+
+def _encode(row: Row) -> str:
+    return json.dumps(row, sort_keys=True, default=_encode_default, separators=(",", ":"))
+
+
+def _without_nul(value: Any) -> Any:
+    """`value` with every NUL character removed from its strings, however deeply nested."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_without_nul(v) for v in value]
+    return value
 
 
 def _encode_default(value: object) -> str:
@@ -64,7 +92,7 @@ def author_row(site_id: int, record: AuthorRecord) -> Row:
         "wp_id": record.wp_id,
         "name": record.name,
         "slug": record.slug,
-        "url": record.url,
+        "url": web_link(record.url),
         "source": record.source,
         "raw": encode_json(record.raw),
     }
@@ -113,8 +141,7 @@ def post_row(site_id: int, record: PostRecord) -> Row:
         "raw": encode_json(record.raw),
     }
     terms = sorted((t.taxonomy, t.slug, t.name, t.wp_id or 0) for t in record.terms)
-    row["record_hash"] = fingerprint({**row, "terms": terms})
-    return row
+    return _with_hash(row, terms=terms)
 
 
 def comment_row(site_id: int, record: CommentRecord) -> Row:
@@ -126,7 +153,7 @@ def comment_row(site_id: int, record: CommentRecord) -> Row:
         "parent_wp_id": record.parent_wp_id or None,
         "parent_inferred": record.parent_inferred,
         "author_name": record.author_name,
-        "author_url": record.author_url,
+        "author_url": web_link(record.author_url),
         "author_wp_id": record.author_wp_id,
         "published_at": record.published_at,
         "content_html": record.content_html,
@@ -139,6 +166,13 @@ def comment_row(site_id: int, record: CommentRecord) -> Row:
     return _with_hash(row)
 
 
-def _with_hash(row: Row) -> Row:
-    row["record_hash"] = fingerprint(row)
+def _with_hash(row: Row, **covered: Any) -> Row:
+    """`row` with its fingerprint (which also covers `covered`), and without NUL characters:
+    PostgreSQL's text and jsonb cannot hold them, and no WordPress content means one. The check
+    rides on the encoding the fingerprint needs anyway (JSON writes NUL as \\u0000)."""
+    encoded = _encode({**row, **covered})
+    if "\\u0000" in encoded:
+        row = _without_nul(row)
+        encoded = _encode({**row, **covered})
+    row["record_hash"] = hashlib.sha256(encoded.encode("utf-8")).hexdigest()
     return row

@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 
 from archive.columns import dump_json
-from archive.errors import ArchiveError
+from archive.errors import ArchiveError, UnsupportedDatabaseError
 from archive.migrations import (
     LEGACY_SCHEMA_VERSION,
     SchemaStatus,
@@ -24,6 +24,7 @@ from archive.migrations import (
     schema_status,
     upgrade_schema,
 )
+from archive.redact import redact_text, redact_url
 
 LOGGER = logging.getLogger(__name__)
 
@@ -37,6 +38,8 @@ WRITE_OPTION = "wparchive_write"
 RETRY_SQLSTATES = ("40P01", "40001")
 T = TypeVar("T")
 
+# The package extra that installs each supported server's driver.
+DRIVER_EXTRAS = {"postgresql": "postgres"}
 DRIVER_ALIASES = {
     "postgres": "postgresql+psycopg",
     "postgresql": "postgresql+psycopg",
@@ -153,22 +156,34 @@ def _check(engine: Engine, work: Callable[[], T]) -> T:
 
 
 def _engine(url: str, *, read_only: bool) -> Engine:
+    shown = redact_url(url)
     try:
         db_url = make_url(normalize_database_url(url))
-        if read_only and db_url.get_backend_name() == "sqlite":
-            db_url = _read_only_sqlite_url(db_url)
+    except (ArgumentError, ValueError) as exc:
+        raise ArchiveError(f"cannot open archive {shown!r}: {redact_text(str(exc))}") from exc
+    # Checked before create_engine, which would import a driver we could never use.
+    if db_url.get_backend_name() not in SUPPORTED_DIALECTS:
+        raise UnsupportedDatabaseError(
+            f"unsupported database {db_url.get_backend_name()!r} in {shown!r}: "
+            "use SQLite or PostgreSQL"
+        )
+    if read_only and db_url.get_backend_name() == "sqlite":
+        db_url = _read_only_sqlite_url(db_url)
+    try:
         engine = create_engine(
             db_url,
             connect_args=_connect_args(db_url.drivername, read_only),
             json_serializer=dump_json,
         )
-    except (ArgumentError, ImportError, ValueError) as exc:
-        raise ArchiveError(f"cannot open archive {url!r}: {exc}") from exc
-    if engine.dialect.name not in SUPPORTED_DIALECTS:
-        engine.dispose()
+    except ImportError as exc:
+        extra = DRIVER_EXTRAS.get(db_url.get_backend_name(), "")
+        hint = f"; install it with: pip install 'wparchive[{extra}]'" if extra else ""
         raise ArchiveError(
-            f"unsupported database {engine.dialect.name!r} in {url!r}: use SQLite or PostgreSQL"
-        )
+            f"cannot open archive {shown!r}: its driver {exc.name or db_url.drivername!r} "
+            f"is not installed{hint}"
+        ) from exc
+    except (ArgumentError, ValueError) as exc:
+        raise ArchiveError(f"cannot open archive {shown!r}: {redact_text(str(exc))}") from exc
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine, read_only=read_only)
     return engine
@@ -280,8 +295,8 @@ def _configure_sqlite(engine: Engine, *, read_only: bool) -> None:
 
 
 def _safe_url(engine: Engine) -> str:
-    """The engine's URL without its password, for messages (a read-only SQLite URI as its plain URL)."""
+    """The engine's URL without its credentials, for messages (a read-only SQLite URI as its plain URL)."""
     url = engine.url
     if url.get_backend_name() == "sqlite" and url.query.get("uri") == "true":
         return "sqlite:///" + unquote((url.database or "").removeprefix("file:"))
-    return url.render_as_string(hide_password=True)
+    return redact_url(url.render_as_string(hide_password=False))

@@ -26,6 +26,7 @@ from archive.records import (
     TermRecord,
     TermRef,
 )
+from archive.redact import redact_text, redact_url
 from archive.state import RunMarks, SaveCounts, record_progress, run_site_id
 from archive.terms import resolve_term_refs, save_terms
 from archive.threads import link_comment_posts, save_threads
@@ -114,7 +115,13 @@ def save_problems(
     """Append problems to the run."""
     if records:
         rows = [
-            {"run_id": run_id, "kind": r.kind, "message": r.message, "url": r.url, "at": now}
+            {
+                "run_id": run_id,
+                "kind": r.kind,
+                "message": redact_text(r.message),
+                "url": redact_url(r.url),
+                "at": now,
+            }
             for r in records
         ]
         conn.execute(insert(Problem), rows)

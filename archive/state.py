@@ -14,7 +14,7 @@ from archive.records import CrawlState
 from archive.upsert import KindCounts
 
 RUN_MODES = ("full", "incremental")
-FINISHED_STATUSES = ("ok", "partial", "failed")
+FINISHED_STATUSES = ("ok", "partial", "failed", "interrupted")
 RUNNING, ABANDONED = "running", "abandoned"
 # A run that made no progress for this long was killed; the next run of its site says so.
 ABANDON_AFTER = timedelta(hours=1)

@@ -13,6 +13,7 @@ from archive.db import run_transaction
 from archive.identity import normalize_site_url
 from archive.models import SITES, Site
 from archive.records import CrawlState, Record, SiteRecord, SourceTraits
+from archive.redact import redact_text
 from archive.saving import save_batch
 from archive.state import RunSummary, SaveCounts, SiteSummary
 from archive.threads import rethread_site
@@ -80,6 +81,7 @@ class ArchiveStore:
         advance_state: bool,
     ) -> RunSummary:
         """Close the run; with `advance_state` the site's high-water marks move to what it saw."""
+        summary = redact_text(summary)
         fields = {"status": status, "source": source, "summary": summary, "requests": requests}
         now = self.clock()
         return run_transaction(

@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from archive.export import format_names
-from scraper.console import Console, error_exit
+from scraper.console import Console, configure_logging, error_exit
 from scraper.sources.registry import archive_traits, source_choices
 
 # The archive, HTTP and crawl modules (requests, lxml, rich) are imported by the commands
 # that use them: `wparchive --help` and a typo's error should not wait for them.
 if TYPE_CHECKING:
     from archive.schedule import Schedule
+    from archive.store import ArchiveStore
     from scraper.config import Config
+    from scraper.http import HttpClient
     from scraper.jobs import JobRunner
+    from scraper.site_input import SiteInput
 
 app = typer.Typer(
     add_completion=False,
@@ -65,8 +67,10 @@ def crawl(
     ] = False,
 ) -> None:
     """Archive sites into the database: everything the first time, then only what changed."""
+    from scraper.site_input import parse_site_input
+
     with error_exit():
-        logging.basicConfig(level=logging.INFO if verbose else logging.WARNING)
+        configure_logging(verbose)
         cfg = _config(
             config,
             database=db,
@@ -76,39 +80,60 @@ def crawl(
             http__rate_limit=rate_limit,
             http__user_agent=user_agent,
         )
-        sites = list(urls or cfg.sites)
+        # Every URL is checked before the first crawl: a typo is a usage error (exit 2).
+        sites = [parse_site_input(url) for url in urls or cfg.sites]
         if not sites:
             raise typer.BadParameter("give a site URL, or list sites in the config file")
         if _crawl_all(sites, cfg, Console()):
             raise typer.Exit(1)
 
 
-def _crawl_all(sites: list[str], cfg: Config, console: Console) -> int:
+def _crawl_all(sites: list[SiteInput], cfg: Config, console: Console) -> int:
     """Crawl each site in turn, one summary line each; return how many failed. One site's
-    failure does not stop the others (a cron job's list goes on)."""
+    failure does not stop the others (a cron job\'s list goes on). A signal stops them all."""
     from archive.db import open_archive
     from archive.store import ArchiveStore
-    from scraper.crawl import crawl_site
-    from scraper.errors import WparchiveError
     from scraper.http import HttpClient
+    from scraper.interrupt import stop_on_signals
 
     store = ArchiveStore(open_archive(cfg.database), traits=archive_traits())
     client = HttpClient(cfg.http)
     failures = 0
     try:
-        for url in sites:
-            with console.progress(url, lambda: client.requests_made) as hook:
+        with stop_on_signals(client.stop) as interruption:
+            for site in sites:
                 try:
-                    report = crawl_site(url, client, store, cfg.crawl, cfg.http.concurrency, hook)
-                except WparchiveError as exc:
-                    failures += 1
-                    console.fail(f"{url}: {exc}")
-                    continue
-            failures += report.status == "failed"
-            console.done(report.summary_line())
+                    failures += _crawl_one(site, client, store, cfg, console)
+                finally:
+                    interruption.raise_if_stopped()  # with the signal's own exit code
     finally:
         client.close()
     return failures
+
+
+def _crawl_one(
+    site: SiteInput, client: HttpClient, store: ArchiveStore, cfg: Config, console: Console
+) -> bool:
+    """Crawl one site and print its summary (or its error); True when it failed."""
+    from scraper.crawl import crawl_site
+    from scraper.errors import WparchiveError
+    from scraper.site_input import resolve_scheme
+
+    if site.auth is not None:
+        for candidate in site.candidates():
+            client.add_credentials(candidate, site.auth)
+    with console.progress(site.url, lambda: client.requests_made) as hook:
+        try:
+            url, note = resolve_scheme(client, site)
+            if note:
+                console.note(f"{site.url.split('://', 1)[1]}: no scheme given; {note}")
+            report = crawl_site(url, client, store, cfg.crawl, cfg.http.concurrency, hook)
+        except WparchiveError as exc:
+            if not client.stopped:  # a signal's own line says why this site stopped
+                console.fail(f"{site.url}: {exc}")
+            return True
+    console.done(report.summary_line())
+    return report.status == "failed"
 
 
 @app.command()
@@ -213,7 +238,7 @@ def worker(
     from scraper.worker import open_jobs, run_worker
 
     with error_exit():
-        logging.basicConfig(level=logging.INFO if verbose else logging.WARNING)
+        configure_logging(verbose)
         cfg = _config(config, database=db, workers__concurrency=concurrency)
         runner = _job_runner(cfg)
         run_worker(open_jobs(runner), runner, cfg.workers.concurrency, until_idle)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,21 @@ from scraper.sources.registry import AUTO, source_choices
 LOGGER = logging.getLogger(__name__)
 
 DEFAULT_DATABASE = "sqlite:///wparchive.db"
+# The values each numeric setting may take: (low, high or None, "above" = low excluded or
+# "from" = low included). A negative timeout or retry count is a mistake, never a mode.
+RANGES: dict[str, tuple[float, float | None, str]] = {
+    "connect_timeout": (0, 600, "above"),
+    "read_timeout": (0, 3600, "above"),
+    "max_retries": (0, 20, "from"),
+    "backoff_base": (0, 600, "from"),
+    "backoff_max": (0, 3600, "from"),
+    "max_retry_after": (0, 86400, "from"),
+    "rate_limit": (0, None, "from"),  # 0 = unlimited
+    "concurrency": (1, 64, "from"),
+    "batch_size": (1, 100_000, "from"),
+    "max_response_bytes": (1, None, "from"),
+    "request_deadline": (0, None, "above"),
+}
 
 
 @dataclass(frozen=True)
@@ -141,14 +157,20 @@ def _merge_section(current: Any, values: Any, origin: str) -> Any:
 
 
 def _coerce(value: Any, default: Any, where: str) -> Any:
+    """`value` as the type of `default`; a float where a whole number is wanted is an error, not
+    a silent truncation (`concurrency: 2.9` never becomes 2)."""
     try:
         if isinstance(default, bool):
             if not isinstance(value, bool):
-                raise ValueError("expected true or false")
+                raise ValueError(f"expected true or false, not {value!r}")
             return value
         if isinstance(default, int):
+            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+                raise ValueError(f"expected a whole number, not {value!r}")
             return int(value)
         if isinstance(default, float):
+            if isinstance(value, bool):
+                raise ValueError(f"expected a number, not {value!r}")
             return float(value)
         return str(value)
     except (TypeError, ValueError) as exc:
@@ -161,16 +183,9 @@ def _validate(config: Config, origin: str) -> None:
         raise ConfigError(
             f"{origin}: source must be one of {', '.join(choices)}, not {config.crawl.source!r}"
         )
-    if config.http.concurrency < 1:
-        raise ConfigError(f"{origin}: concurrency must be at least 1")
-    if config.http.rate_limit < 0:
-        raise ConfigError(f"{origin}: rate_limit must be 0 (unlimited) or more")
-    if config.http.max_response_bytes < 1:
-        raise ConfigError(f"{origin}: max_response_bytes must be at least 1")
-    if config.http.request_deadline <= 0:
-        raise ConfigError(f"{origin}: request_deadline must be more than 0 seconds")
-    if config.crawl.batch_size < 1:
-        raise ConfigError(f"{origin}: batch_size must be at least 1")
+    for section in (config.http, config.crawl):
+        for setting in dataclasses.fields(section):
+            _check_range(setting.name, getattr(section, setting.name), origin)
     _validate_workers(config, origin)
 
 
@@ -193,3 +208,15 @@ def _validate_workers(config: Config, origin: str) -> None:
         raise ConfigError(f"{origin}: check_every: {exc}") from None
     if config.workers.concurrency < 1 or config.workers.max_attempts < 1:
         raise ConfigError(f"{origin}: workers' concurrency and max_attempts must be at least 1")
+
+
+def _check_range(name: str, value: Any, origin: str) -> None:
+    limits = RANGES.get(name)
+    if limits is None or isinstance(value, bool):
+        return
+    low, high, meaning = limits
+    inside = value > low if meaning == "above" else value >= low
+    if not inside or (high is not None and value > high) or math.isnan(value):
+        wanted = f"more than {low:g}" if meaning == "above" else f"at least {low:g}"
+        upto = f" and at most {high:g}" if high is not None else ""
+        raise ConfigError(f"{origin}: {name} must be {wanted}{upto}, not {value!r}")

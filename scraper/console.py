@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import sys
 import time
 from collections import Counter
@@ -14,6 +15,7 @@ from typing import Any
 import typer
 
 from archive.records import ProblemRecord, Record
+from archive.redact import redact_text
 from scraper.durations import format_duration
 from scraper.errors import WparchiveError
 
@@ -66,11 +68,15 @@ class Console:
 
     def done(self, line: str) -> None:
         """Print a crawl's one-line summary."""
-        typer.echo(line)
+        typer.echo(redact_text(line))
+
+    def note(self, line: str) -> None:
+        """Print one line of information to stderr (never part of the summary on stdout)."""
+        typer.echo(f"note: {redact_text(line)}", err=True)
 
     def fail(self, line: str) -> None:
         """Print one error line to stderr."""
-        typer.echo(f"error: {line}", err=True)
+        typer.echo(f"error: {redact_text(line)}", err=True)
 
     def sites_table(self, rows: Sequence[Any]) -> None:
         """Print archived sites as a table (a terminal) or tab-separated lines (a pipe)."""
@@ -135,15 +141,35 @@ class ProgressLine:
 
 @contextmanager
 def error_exit() -> Iterator[None]:
-    """Turn our exceptions into one clear line on stderr and exit code 1 (130 on Ctrl-C)."""
+    """Turn our exceptions into one clear line on stderr and their exit code.
+
+    Exit codes: 0 every site crawled; 1 a site or the archive could not be read or written;
+    2 a usage error (bad site URL, option, config value, unsupported database); 130 Ctrl-C and
+    143 SIGTERM (the run is marked `interrupted`; what was fetched and parsed is kept).
+    """
     try:
         yield
     except WparchiveError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from None
-    except KeyboardInterrupt:
+        typer.echo(f"error: {redact_text(str(exc))}", err=True)
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt as exc:
         typer.echo("interrupted: what was archived so far is kept", err=True)
-        raise typer.Exit(130) from None
+        raise typer.Exit(getattr(exc, "exit_code", 130)) from None
+
+
+class _RedactingFilter(logging.Filter):
+    """Credentials out of every log line, whichever module logged the URL."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = redact_text(record.getMessage()), None
+        return True
+
+
+def configure_logging(verbose: bool) -> None:
+    """Log to stderr (INFO with --verbose, else WARNING), never showing credentials."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_RedactingFilter())
 
 
 def _short_cell(value: Any) -> str:

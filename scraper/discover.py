@@ -50,6 +50,7 @@ class Discovery:
     wpcom_site: str | None = None
     feed_url: str | None = None
     home_html: str | None = None
+    moved_from: str | None = None  # the URL asked for, when its home page moved to another host
 
 
 # Markers of a WordPress.com-hosted site. Decisive alone: the host, the `host-header: WordPress.com`
@@ -106,8 +107,10 @@ def discover_site(client: HttpClient, url: str) -> Discovery:
 
     Raises DiscoveryError when nothing about the site says WordPress and no API answers.
     """
-    home = normalize_home(url)
-    response = client.get(home + "/")
+    asked = normalize_home(url)
+    # The one request that may leave the host: a site that moved as a whole is the new host.
+    response = client.get(asked + "/", follow_off_host=True)
+    home = _moved_home(asked, response.url)
     html = _html_text(response)
     links = _head_links(html)
     candidates = _api_candidates(home, response, links)
@@ -127,7 +130,15 @@ def discover_site(client: HttpClient, url: str) -> Discovery:
         wpcom_site=wpcom,
         feed_url=next(iter(_feed_links(links, site.url + "/")), None),
         home_html=html,
+        moved_from=asked if home != asked else None,
     )
+
+
+def _moved_home(asked: str, answered: str) -> str:
+    """Where the site answered from when its home page redirected to another host, else `asked`."""
+    if (urlsplit(answered).hostname or "").lower() == (urlsplit(asked).hostname or "").lower():
+        return asked
+    return normalize_home(answered)
 
 
 def _api_candidates(home: str, response: Response, links: list[HeadLink]) -> list[str]:

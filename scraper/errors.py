@@ -1,26 +1,30 @@
 """The one exception tree of wparchive; the CLI turns each into one clear line and an exit code.
 
 WparchiveError
-├── ConfigError            bad config file or option
+├── ConfigError            bad config file, option value or site URL (exit code 2)
 ├── FetchError             a request failed (carries url and, when there was a response, status)
 │   ├── HttpStatusError    a final non-success status after retries (carries WordPress `code`)
 │   ├── RateLimitedError   429/503 storms outlasted our retries, or Retry-After is too long
 │   ├── BlockedError       a firewall or CDN challenge (Cloudflare, Wordfence): never content
 │   ├── RobotsDisallowedError  robots.txt forbids the URL
-│   ├── NotJsonError       HTML (or garbage) where JSON was promised
 │   ├── ResponseTooLargeError  the body (decoded) outgrew max_response_bytes: reading stopped
-│   └── DeadlineExceededError  connect + all reads outlasted request_deadline (a slow drip)
+│   ├── DeadlineExceededError  connect + all reads outlasted request_deadline (a slow drip)
+│   ├── RedirectRefusedError   a redirect loop, or a redirect to another host
+│   ├── StoppedError       not fetched: the run was stopped (Ctrl-C, SIGTERM)
+│   └── NotJsonError       HTML (or garbage) where JSON was promised
+│       └── UndecodableError   bytes that are not text in their charset: never stored
 ├── DiscoveryError         not a WordPress site, or no usable source
 │   └── ApiClosedError     the REST API answered but refuses anonymous readers
 ├── CrawlFailedError       a queued crawl read nothing through any source (the job fails)
 └── ArchiveError           the database could not be opened or written
+    └── UnsupportedDatabaseError  `--db` is neither SQLite nor PostgreSQL (exit code 2)
 
 The root and ArchiveError live in archive.errors (the lower layer); the rest is here.
 """
 
 from __future__ import annotations
 
-from archive.errors import ArchiveError, WparchiveError
+from archive.errors import ArchiveError, UnsupportedDatabaseError, WparchiveError
 
 __all__ = [
     "SITE_REFUSALS",
@@ -35,14 +39,20 @@ __all__ = [
     "HttpStatusError",
     "NotJsonError",
     "RateLimitedError",
+    "RedirectRefusedError",
     "ResponseTooLargeError",
     "RobotsDisallowedError",
+    "StoppedError",
+    "UndecodableError",
+    "UnsupportedDatabaseError",
     "WparchiveError",
 ]
 
 
 class ConfigError(WparchiveError):
-    """The configuration file or a command-line option is invalid."""
+    """The configuration file, a command-line option or a site URL is invalid: a usage error."""
+
+    exit_code = 2
 
 
 class FetchError(WparchiveError):
@@ -78,6 +88,19 @@ class RobotsDisallowedError(FetchError):
 
 class NotJsonError(FetchError):
     """The body was not the JSON the endpoint promised (HTML, truncated or invalid data)."""
+
+
+class UndecodableError(NotJsonError):
+    """The body is not valid text in its charset (UTF-8 unless declared), or holds a JSON string
+    no UTF-8 can hold: a recorded problem, never stored with replacement characters."""
+
+
+class RedirectRefusedError(FetchError):
+    """A redirect was not followed: a loop, too many hops, or another host's content."""
+
+
+class StoppedError(FetchError):
+    """The run was stopped (Ctrl-C, SIGTERM) before this URL was fetched."""
 
 
 class ResponseTooLargeError(FetchError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import email.utils
 import json
+import re
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -12,7 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from scraper.errors import DeadlineExceededError, FetchError, ResponseTooLargeError
+from scraper.errors import (
+    DeadlineExceededError,
+    FetchError,
+    ResponseTooLargeError,
+    UndecodableError,
+)
 
 READ_CHUNK = 64 * 1024
 # Inflate at most this much per zlib call, so one small chunk of a bomb never becomes a big allocation.
@@ -110,12 +116,46 @@ class _NotJson:
 NOT_JSON: Any = _NotJson()
 
 
+# NUL is nothing a person wrote; PostgreSQL cannot store it and HTML parsers make it U+FFFD, so
+# its escape goes before decoding (an escaped backslash before "u0000" is text, and stays).
+_NUL_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
+# A \uD800-\uDFFF escape: only where one appears can a decoded string hold a lone surrogate.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
 def decode_json(response: Response) -> Any:
-    """The body as JSON (declared charset, else UTF-8 with or without a BOM), or NOT_JSON."""
+    """The body as JSON (declared charset, else UTF-8 with or without a BOM), or NOT_JSON.
+
+    Raises UndecodableError for bytes that are not text in that charset, or a string no UTF-8 can
+    hold (a lone surrogate): a recorded problem, never replacement characters in the archive."""
     try:
-        return json.loads(response.body.decode(response.charset or "utf-8-sig", "replace"))
-    except (ValueError, UnicodeDecodeError):
+        text = _NUL_ESCAPE.sub(r"\1", response.body.decode(response.charset or "utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise UndecodableError(
+            f"{response.url}: not valid {exc.encoding.upper()} at byte {exc.start}; not stored",
+            response.url,
+            response.status,
+        ) from None
+    try:
+        data = json.loads(text)
+    except ValueError:
         return NOT_JSON
+    if _SURROGATE_ESCAPE.search(response.body) and not _encodable(data):
+        raise UndecodableError(
+            f"{response.url}: a JSON string holds a lone surrogate (not valid UTF-8); not stored",
+            response.url,
+            response.status,
+        )
+    return data
+
+
+def _encodable(data: Any) -> bool:
+    """Whether every string in `data` can be written as UTF-8."""
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def parse_retry_after(value: str | None) -> float | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import random
-import re
 import threading
 import time
 import urllib.robotparser
@@ -15,7 +14,6 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
-import urllib3
 from requests.adapters import HTTPAdapter
 from requests.utils import requote_uri
 
@@ -26,7 +24,10 @@ from scraper.errors import (
     HttpStatusError,
     NotJsonError,
     RateLimitedError,
+    RedirectRefusedError,
     RobotsDisallowedError,
+    StoppedError,
+    UndecodableError,
 )
 from scraper.exchange import (
     NOT_JSON,
@@ -39,18 +40,24 @@ from scraper.exchange import (
     parse_retry_after,
     read_body,
 )
+from scraper.wire import (
+    TRANSPORT_ERRORS,
+    TransportFailure,
+    cut_socket,
+    host_of,
+    limit_read_wait,
+    netloc_of,
+)
 
 LOGGER = logging.getLogger(__name__)
 
 DEFAULT_USER_AGENT = "wparchive/0.1 (+https://github.com/wparchive/wparchive; archiving bot)"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-MAX_REDIRECTS = 30  # as requests
+# Browsers give up after 20; WordPress moves a site with one or two (http -> https, a new domain).
+MAX_REDIRECTS = 10
 # Only what we decode ourselves, incrementally and within max_response_bytes.
 ACCEPT_ENCODING = "gzip, deflate"
-# The transport failing mid-exchange: retried like a refused connection.
-_TRANSPORT_ERRORS = (requests.ConnectionError, requests.Timeout, urllib3.exceptions.HTTPError)
-
 Params = Mapping[str, str | int] | None
 
 
@@ -99,10 +106,12 @@ class HttpClient:
     def __init__(
         self,
         settings: HttpSettings | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.settings = settings or HttpSettings()
-        self._sleep = sleep
+        self._stopped = threading.Event()
+        # Waits (backoff, Retry-After, throttling) end at once when the run is stopped.
+        self._sleep = sleep or self._wait_unless_stopped
         self.session = requests.Session()
         self.session.headers["User-Agent"] = self.settings.user_agent
         self.session.headers["Accept-Encoding"] = ACCEPT_ENCODING
@@ -116,6 +125,8 @@ class HttpClient:
         self._throttles: dict[str, _HostThrottle] = {}
         self._robots: dict[str, urllib.robotparser.RobotFileParser | None] = {}
         self._hooks: tuple[ExchangeHook, ...] = ()
+        self._credentials: dict[str, tuple[str, str]] = {}
+        self._open: set[Any] = set()  # bodies being read, to cut when the run stops
         self._hook_lock = threading.Lock()
         self.requests_made = 0
 
@@ -123,29 +134,48 @@ class HttpClient:
         """Release pooled connections."""
         self.session.close()
 
+    def add_credentials(self, url: str, auth: tuple[str, str]) -> None:
+        """Send `auth` (user, password) as HTTP Basic auth to `url`'s host and port only: never to
+        another host, not even one a redirect leads to."""
+        with self._lock:
+            self._credentials[netloc_of(url)] = auth
+
+    def stop(self) -> None:
+        """Stop fetching at once (Ctrl-C, SIGTERM): bodies being read are cut, waits end, and every
+        later request raises StoppedError. Safe to call from a signal handler."""
+        self._stopped.set()
+        for raw in list(self._open):
+            cut_socket(raw)
+
     def add_exchange_hook(self, hook: ExchangeHook) -> None:
         """Call `hook` with every Exchange from now on, one call at a time whatever the threads
         (so a hook needs no lock of its own); a hook that raises is logged, never fatal."""
         with self._lock:
             self._hooks = (*self._hooks, hook)
 
-    def get(self, url: str, params: Params = None, *, method: str = "GET") -> Response:
+    def get(
+        self, url: str, params: Params = None, *, method: str = "GET", follow_off_host: bool = False
+    ) -> Response:
         """Fetch `url`, retrying 429/5xx and connection errors; return the final response whatever its status.
 
         Raises RateLimitedError when retries run out on 429/503 (or Retry-After exceeds the cap),
         BlockedError on a CDN/firewall challenge, ResponseTooLargeError past max_response_bytes,
-        DeadlineExceededError past request_deadline, FetchError on connection failure after retries.
+        DeadlineExceededError past request_deadline, RedirectRefusedError on a redirect loop or to
+        another host (unless `follow_off_host`: discovery lets a whole site move), FetchError on
+        connection failure after retries (at once for an unknown host or a failed TLS handshake).
         """
         self._check_robots(url)
         attempt = 0
         while True:
+            self._raise_if_stopped(url)
             self._throttle(url).wait()
             with self._lock:
                 self.requests_made += 1
             try:
-                response = self._follow(method, url, params)
-            except _TransportFailure as failure:
-                if attempt >= self.settings.max_retries:
+                response = self._follow(method, url, params, follow_off_host)
+            except TransportFailure as failure:
+                self._raise_if_stopped(url)
+                if not failure.transient or attempt >= self.settings.max_retries:
                     raise FetchError(
                         f"could not reach {url}: {failure}", url
                     ) from failure.__cause__
@@ -170,9 +200,23 @@ class HttpClient:
             attempt += 1
 
     def get_json(self, url: str, params: Params = None) -> tuple[Any, Response]:
-        """Fetch JSON; raise HttpStatusError on a non-2xx status and NotJsonError on a non-JSON body."""
+        """Fetch JSON; raise HttpStatusError on a non-2xx status and NotJsonError on a non-JSON body
+        (UndecodableError on bytes that are not text). A body that is not JSON (an error page in
+        place of the answer, bytes a proxy garbled) is usually transient: fetched once more first."""
+        try:
+            return self._fetch_json(url, params)
+        except NotJsonError as exc:
+            LOGGER.info("%s; fetching it once more", exc)
+            return self._fetch_json(url, params)
+
+    def _fetch_json(self, url: str, params: Params) -> tuple[Any, Response]:
         response = self.get(url, params)
-        data = decode_json(response)
+        try:
+            data = decode_json(response)
+        except UndecodableError:
+            if response.status < 400:
+                raise
+            data = NOT_JSON  # an error page's text does not matter: its status says it all
         if response.status >= 400:
             code = data.get("code") if isinstance(data, dict) else None
             message = data.get("message") if isinstance(data, dict) else None
@@ -192,25 +236,38 @@ class HttpClient:
             )
         return data, response
 
-    def _follow(self, method: str, url: str, params: Params) -> Response:
-        """One attempt: the request and its redirects (each hop an exchange), within one deadline."""
+    def _follow(self, method: str, url: str, params: Params, off_host: bool) -> Response:
+        """One attempt: the request and its redirects (each hop an exchange), within one deadline.
+        A redirect to another host would hand that host's content over as this site's: refused."""
         deadline = time.monotonic() + self.settings.request_deadline
+        first, seen = url, set()
         for _ in range(MAX_REDIRECTS + 1):
             response = self._exchange(method, url, params, deadline)
             location = response.headers.get("Location")
             if response.status not in REDIRECT_STATUSES or not location:
                 return response
+            seen.add(response.url)
             url, params = requote_uri(urljoin(response.url, location)), None
+            if url in seen:
+                raise RedirectRefusedError(
+                    f"{first}: redirect loop at {url}", first, response.status
+                )
+            if not off_host and host_of(url) != host_of(response.url):
+                raise RedirectRefusedError(
+                    f"{response.url} redirects to another host ({host_of(url)}); refused",
+                    first,
+                    response.status,
+                )
             if response.status == 303 and method != "HEAD":
                 method = "GET"
-        raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects", url)
+        raise RedirectRefusedError(f"{first}: more than {MAX_REDIRECTS} redirects", first)
 
     def _exchange(self, method: str, url: str, params: Params, deadline: float) -> Response:
         """One request and its body; the hooks see it whatever happened; raise on failure."""
         started, start = datetime.now(UTC), time.monotonic()
         try:
             sent, body = self._transfer(method, url, params, deadline)
-        except (_TransportFailure, DeadlineExceededError) as exc:
+        except (TransportFailure, DeadlineExceededError) as exc:
             error = (
                 exc
                 if isinstance(exc, FetchError)
@@ -237,28 +294,58 @@ class HttpClient:
         left = max(0.001, deadline - time.monotonic())
         timeout = (min(self.settings.connect_timeout, left), min(self.settings.read_timeout, left))
         with self._in_flight:
+            self._raise_if_stopped(url)  # stopped while this thread waited for a slot
             try:
                 sent = self.session.request(
-                    method, url, params=params, timeout=timeout, stream=True, allow_redirects=False
+                    method,
+                    url,
+                    params=params,
+                    timeout=timeout,
+                    stream=True,
+                    allow_redirects=False,
+                    auth=self._credentials.get(netloc_of(url)),
                 )
-            except _TRANSPORT_ERRORS as exc:
-                raise _TransportFailure(_short(exc)) from exc
+            except TRANSPORT_ERRORS as exc:
+                raise TransportFailure.of(url, exc) from exc
+            self._open.add(sent.raw)
             try:
+                # stop() sets the flag, then cuts what is open: a body opened meanwhile is cut here.
+                self._raise_if_stopped(url)
                 return sent, read_body(
                     sent.url,
                     lambda size: sent.raw.read1(size, decode_content=False),
                     sent.headers.get("Content-Encoding", ""),
                     self.settings.max_response_bytes,
                     deadline,
-                    lambda left: _limit_read_wait(sent.raw, min(left, self.settings.read_timeout)),
+                    lambda left: self._before_read(url, sent.raw, left),
                 )
-            except _TRANSPORT_ERRORS as exc:
+            except TRANSPORT_ERRORS as exc:
                 if time.monotonic() >= deadline:  # the read we limited to the deadline timed out
                     message = f"{url}: request_deadline passed while reading"
                     raise DeadlineExceededError(message, url) from exc
-                raise _TransportFailure(_short(exc)) from exc
+                raise TransportFailure.of(url, exc) from exc
             finally:
+                self._open.discard(sent.raw)
                 sent.close()
+                # A body cut by stop() may look complete: it must never be parsed as one.
+                self._raise_if_stopped(url)
+
+    def _before_read(self, url: str, raw: Any, seconds_left: float) -> None:
+        """Before each read of a body: stop if the run was stopped; wait no longer than allowed."""
+        self._raise_if_stopped(url)
+        limit_read_wait(raw, min(seconds_left, self.settings.read_timeout))
+
+    @property
+    def stopped(self) -> bool:
+        """Whether stop() was called: nothing more will be fetched."""
+        return self._stopped.is_set()
+
+    def _wait_unless_stopped(self, seconds: float) -> None:
+        self._stopped.wait(seconds)
+
+    def _raise_if_stopped(self, url: str) -> None:
+        if self._stopped.is_set():
+            raise StoppedError(f"{url}: not fetched, the run was stopped", url)
 
     def _notify(self, exchange: Exchange) -> None:
         hooks = self._hooks
@@ -351,10 +438,6 @@ def _raise_if_challenge(response: Response) -> None:
         )
 
 
-class _TransportFailure(Exception):
-    """The connection failed mid-exchange (refused, reset, timed out, cut off): worth a retry."""
-
-
 def _own_response(sent: requests.Response, body: bytes, elapsed: float) -> Response:
     """Our Response from requests': headers as the server sent them (order, case, repeats)."""
     raw = sent.raw
@@ -368,28 +451,11 @@ def _own_response(sent: requests.Response, body: bytes, elapsed: float) -> Respo
 
 def _request_headers(request: requests.PreparedRequest) -> tuple[tuple[str, str], ...]:
     """The request's headers as sent; http.client adds Host itself, so it is named here too."""
-    pairs = [(str(k), str(v)) for k, v in request.headers.items()]
+    # Credentials never reach an observer (a WARC file is an export too).
+    pairs = [
+        (str(k), "***" if str(k).lower() == "authorization" else str(v))
+        for k, v in request.headers.items()
+    ]
     if not any(name.lower() == "host" for name, _ in pairs):
         pairs.insert(0, ("Host", urlsplit(request.url or "").netloc))
     return tuple(pairs)
-
-
-def _limit_read_wait(raw: Any, seconds: float) -> None:
-    """Let the next socket read wait at most `seconds`, so a body read cannot outlast the deadline."""
-    sock = getattr(getattr(raw, "_connection", None), "sock", None)
-    if sock is not None:
-        sock.settimeout(max(0.001, seconds))
-
-
-_ERRNO_TEXT = re.compile(r"\[Errno -?\d+\] ([^'\")\]]+)")
-
-
-def _short(exc: BaseException) -> str:
-    """The cause a person can act on ("Connection refused", "timed out"), not urllib3's repr."""
-    if isinstance(exc, requests.Timeout | urllib3.exceptions.TimeoutError):
-        return "timed out"
-    match = _ERRNO_TEXT.search(str(exc))
-    if match:
-        return match.group(1).strip()
-    text = str(exc)
-    return text if len(text) <= 160 else text[:157] + "..."

@@ -9,7 +9,7 @@ from typing import Literal
 from archive.records import RecordKind
 from archive.state import SaveCounts
 
-CrawlStatus = Literal["ok", "partial", "failed", "skipped"]
+CrawlStatus = Literal["ok", "partial", "failed", "skipped", "interrupted"]
 # The kinds the summary line counts, in its order.
 SUMMARY_KINDS: tuple[RecordKind, ...] = ("post", "page", "comment", "author", "term")
 
@@ -28,10 +28,13 @@ class CrawlReport:
     requests: int = 0
     chain: list[str] = field(default_factory=list)
     error: str = ""
+    moved_from: str = ""  # the URL asked for, when the whole site moved to another host
 
     def summary_line(self) -> str:
         """One line: site, status, source, counts, requests, and why the chain fell back."""
         parts = [f"{self.site_url}: {self.status}"]
+        if self.moved_from:
+            parts.append(f"moved here from {self.moved_from}")
         if self.source:
             parts.append(f"via {self.source} ({self.mode})")
         counted = ", ".join(f"{self.counts[k]} {k}s" for k in SUMMARY_KINDS if self.counts.get(k))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from itertools import islice
 
 from archive.records import CommentRecord, CrawlState, ProblemRecord, Record
 from archive.state import SaveCounts
@@ -16,6 +15,7 @@ from scraper.crawl.report import CrawlReport, CrawlStatus
 from scraper.discover import Discovery, discover_site
 from scraper.errors import SITE_REFUSALS, DiscoveryError, FetchError, WparchiveError
 from scraper.http import HttpClient
+from scraper.interrupt import Interrupted
 from scraper.sources.registry import source_spec
 
 # Problems that mean data is missing from this run, so its high-water marks must not advance.
@@ -40,7 +40,7 @@ def crawl_site(
     queued job this crawl runs, if any (see site_lease)."""
     requests_before = client.requests_made  # discovery's requests count too
     discovery = discover_site(client, url)
-    report = CrawlReport(site_url=discovery.home)
+    report = CrawlReport(site_url=discovery.home, moved_from=discovery.moved_from or "")
     with site_lease(store, store.ensure_site(discovery.site), job) as lease:
         if not lease.held:
             report.status, report.error = "skipped", f"{lease.holder} is crawling this site"
@@ -85,6 +85,9 @@ class _SiteRun:
             report.error = str(exc)
             status = "partial" if report.saved else "failed"
             raise
+        except KeyboardInterrupt:  # Ctrl-C, SIGTERM: what was saved stays, the marks do not move
+            status = "interrupted"
+            raise
         finally:
             report.status = status
             report.requests = self.client.requests_made - self.requests_before
@@ -110,6 +113,8 @@ class _SiteRun:
             except SITE_REFUSALS:  # another source would only be refused again
                 raise
             except FALLBACK_ERRORS as exc:
+                if self.client.stopped:  # the fetch failed because the run was stopped
+                    raise Interrupted() from exc
                 if report.saved > saved_before:
                     report.source, report.error = name, f"stopped: {exc}"
                     return "partial"
@@ -127,18 +132,32 @@ class _SiteRun:
 
     def _save_stream(self, records: Iterable[Record], run_id: int) -> bool:
         """Write records in batches, one transaction each; True if a gap (missing data) was seen."""
-        gaps = False
-        # Pingbacks and trackbacks are not comments: REST and WordPress.com leave them out when
-        # asked, but page markup and Atom comment feeds list them, so they are dropped here, once.
-        records = (r for r in records if not _is_ping(r))
+        gaps, batch = False, []
         if self.progress is not None:  # shown as parsed, not as saved: a batch can take a while
             records = _tapped(records, self.progress)
-        for batch in _batched(records, self.settings.batch_size):
-            saved = self.store.save_records(self.lease.site_id, run_id, batch)
-            self.lease.renew()
-            self._count(batch, saved)
-            gaps = gaps or any(isinstance(r, ProblemRecord) and r.kind in GAP_KINDS for r in batch)
+        try:
+            for record in records:
+                if self.client.stopped:  # Ctrl-C, SIGTERM: what was read so far is saved below
+                    raise Interrupted()
+                # Pingbacks and trackbacks are not comments: REST and WordPress.com leave them out
+                # when asked, but page markup and Atom comment feeds list them: dropped here, once.
+                if not _is_ping(record):
+                    batch.append(record)
+                if len(batch) >= self.settings.batch_size:
+                    full, batch = batch, []
+                    gaps |= self._save_batch(full, run_id)
+        finally:
+            # The records read before the stream ended, or failed, or a signal came: kept.
+            if batch:
+                gaps |= self._save_batch(batch, run_id)
         return gaps
+
+    def _save_batch(self, batch: list[Record], run_id: int) -> bool:
+        """Write one batch in one transaction and count it; True if it holds a gap."""
+        saved = self.store.save_records(self.lease.site_id, run_id, batch)
+        self.lease.renew()
+        self._count(batch, saved)
+        return any(isinstance(r, ProblemRecord) and r.kind in GAP_KINDS for r in batch)
 
     def _count(self, batch: list[Record], saved: SaveCounts) -> None:
         self.report.saved_counts.add(saved)
@@ -151,12 +170,6 @@ def _tapped(records: Iterable[Record], hook: ProgressHook) -> Iterator[Record]:
     for record in records:
         hook(record)
         yield record
-
-
-def _batched(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
-    iterator = iter(records)
-    while batch := list(islice(iterator, size)):
-        yield batch
 
 
 def _is_ping(record: Record) -> bool:

@@ -46,7 +46,9 @@ DROPPED_WITH_CONTENT = frozenset(
         "svg", "math", "textarea", "select", "button", "head", "title", "frame", "frameset",
     }
 )  # fmt: skip
-URL_SCHEMES = frozenset({"http", "https", "mailto", "tel", "ftp"})
+# Links and images keep only what a reader can follow safely; anything else (javascript:, data:,
+# vbscript:, file:) loses its href or src.
+URL_SCHEMES = frozenset({"http", "https", "mailto"})
 
 # clean_text: tags whose content is never text, paragraph-level blocks, and line-level blocks.
 _SKIPPED_TAGS = DROPPED_WITH_CONTENT

@@ -17,11 +17,10 @@ def parse_iso_utc(value: str | None) -> datetime | None:
         text = text[:-1] + "+00:00"
     try:
         parsed = datetime.fromisoformat(text)
-    except ValueError:
+        # `0001-01-01T00:00:00+01:00` has no UTC form; MySQL's zero date is no date at all.
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
 
 
 # What date_format commonly is (WordPress's default "F j, Y" first); a page never says which.

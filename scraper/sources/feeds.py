@@ -182,9 +182,11 @@ class FeedSource:
         url, number, first_size = feed_url, 1, len(parsed.items)
         while True:
             if parsed.problem:
-                yield ProblemRecord(
-                    "parse", f"malformed feed, entries still read: {parsed.problem}", url
+                # A broken page that still gave entries is a note; one that gave none lost them.
+                kind, read = (
+                    ("parse", "entries still read") if parsed.items else ("gap", "no entry read")
                 )
+                yield ProblemRecord(kind, f"malformed feed, {read}: {parsed.problem}", url)
             fresh = [item for item in parsed.items if item.guid not in memory.guids]
             memory.guids.update(item.guid for item in fresh)
             recent = [item for item in fresh if not _older(item, cutoff)]

@@ -6,7 +6,7 @@ import logging
 import math
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -180,20 +180,30 @@ class RestSource:
     def _pages_after(
         self, route: str, url: str, query: Mapping[str, Any], first: Page
     ) -> Iterator[Any | ProblemRecord]:
-        """The first page's items, then the other pages fetched concurrently, in order."""
+        """The first page's items, then the other pages fetched concurrently, in order; then, if
+        the last page was full, on while full pages come back, whatever X-WP-TotalPages said."""
         seen = SeenIds()
         yield from _unseen(first.items, seen)
         if not first.counted:
             yield from self._walk_uncounted(url, query, first, seen)
             return
-        totals = {first.total}
+        totals, last = {first.total}, first
         pages = range(2, first.total_pages + 1)
         for page in map_ordered(lambda n: self._fetch_page(url, query, n), pages, self.concurrency):
             if isinstance(page, WparchiveError):
                 yield ProblemRecord("gap", f"{route}: {page}", getattr(page, "url", url))
                 continue
             totals.add(page.total)
+            last = page
             yield from _unseen(page.items, seen)
+        if last.number == first.total_pages and len(last.items) >= PER_PAGE:
+            more = yield from self._walk_uncounted(url, query, last, seen)
+            if more:
+                message = (
+                    f"{route}: X-WP-TotalPages said {first.total_pages}, "
+                    f"but {more} more items came on later pages"
+                )
+                yield ProblemRecord("pagination", message, url)
         if len(totals) > 1:
             LOGGER.info("%s changed while it was read (totals %s); reading it again", route, totals)
             for number in range(1, math.ceil(max(t or 0 for t in totals) / PER_PAGE) + 1):
@@ -201,18 +211,25 @@ class RestSource:
 
     def _walk_uncounted(
         self, url: str, query: Mapping[str, Any], page: Page, seen: SeenIds
-    ) -> Iterator[Any]:
-        """Some proxies strip X-WP-* headers: fetch pages one by one until a short or empty one."""
+    ) -> Generator[Any | ProblemRecord, None, int]:
+        """Fetch the pages after `page` one by one until a short or empty one (some proxies strip
+        X-WP-* headers, some plugins miscount them); return how many items they held."""
+        more = 0
         while len(page.items) >= PER_PAGE:
-            page = self._fetch_page(url, query, page.number + 1)
+            try:
+                page = self._fetch_page(url, query, page.number + 1)
+            except HttpStatusError as exc:
+                if exc.status in (400, 404):  # past the end, as terms and users say it
+                    break
+                yield ProblemRecord("gap", f"{exc}", exc.url)
+                break
+            more += len(page.items)
             yield from _unseen(page.items, seen)
+        return more
 
     def _fetch_page(self, url: str, query: Mapping[str, Any], number: int) -> Page:
         params = {**query, "page": number}
         try:
-            data, response = self.client.get_json(url, params)
-        except NotJsonError:
-            # A truncated or garbled body is usually transient (a proxy cut it): one more try.
             data, response = self.client.get_json(url, params)
         except HttpStatusError as exc:
             if exc.code == "rest_post_invalid_page_number" and number > 1:

@@ -135,7 +135,7 @@ def test_cli_bad_database_and_bad_config_are_one_line(tmp_path: Path) -> None:
     config = tmp_path / "config.yaml"
     config.write_text("http:\n  rate_limt: 2\n")
     result = run("crawl", "--config", str(config))
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a usage error
     assert "unknown key(s) rate_limt" in result.output
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import email.utils
 import gzip
 import json
+import socket
 import time
 from pathlib import Path
 
@@ -20,7 +21,10 @@ from scraper.errors import (
     HttpStatusError,
     NotJsonError,
     RateLimitedError,
+    RedirectRefusedError,
     RobotsDisallowedError,
+    StoppedError,
+    UndecodableError,
 )
 from scraper.exchange import Exchange, parse_retry_after
 from scraper.http import HttpClient, HttpSettings
@@ -169,7 +173,7 @@ def test_redirect_hops_are_followed_and_each_is_an_exchange() -> None:
 @responses.activate
 def test_a_redirect_loop_is_a_fetch_error() -> None:
     responses.get(f"{BASE}/a", status=302, headers={"Location": f"{BASE}/a"})
-    with pytest.raises(FetchError, match="redirects"):
+    with pytest.raises(RedirectRefusedError, match="redirect loop"):
         make_client([]).get(f"{BASE}/a")
 
 
@@ -219,3 +223,72 @@ def test_config_reads_the_new_limits(tmp_path: Path) -> None:
     path.write_text("http:\n  max_response_bytes: 2_000_000\n  request_deadline: 30\n")
     http = load_config(path).http
     assert (http.max_response_bytes, http.request_deadline) == (2_000_000, 30.0)
+
+
+@responses.activate
+def test_a_redirect_to_another_host_is_refused_unless_the_site_moved() -> None:
+    responses.get(f"{BASE}/", status=301, headers={"Location": "http://other.test/"})
+    responses.get("http://other.test/", body="moved here", content_type="text/plain")
+    client = make_client([])
+    with pytest.raises(RedirectRefusedError, match=r"another host \(other.test\)"):
+        client.get(f"{BASE}/")
+    assert client.get(f"{BASE}/", follow_off_host=True).text == "moved here"
+
+
+@responses.activate
+def test_credentials_go_to_their_host_only_and_never_to_hooks() -> None:
+    responses.get(f"{BASE}/a", status=302, headers={"Location": "http://other.test/b"})
+    responses.get("http://other.test/b", body="b")
+    seen: list[Exchange] = []
+    client = make_client([])
+    client.add_credentials(f"{BASE}/", ("reader", "s3cret"))
+    client.add_exchange_hook(seen.append)
+    client.get(f"{BASE}/a", follow_off_host=True)
+    sent = [call.request.headers.get("Authorization") for call in responses.calls]
+    assert sent[0] is not None and sent[0].startswith("Basic ") and sent[1] is None
+    assert all(dict(e.request_headers).get("Authorization") in (None, "***") for e in seen)
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        (b'{"title": "Caf\xe9"}', "not valid UTF-8 at byte 14"),
+        (b'{"title": "\\ud800 alone"}', "lone surrogate"),
+    ],
+)
+@responses.activate
+def test_undecodable_json_is_an_error_never_replacement_characters(body: bytes, says: str) -> None:
+    responses.get(f"{BASE}/j", body=body, content_type="application/json")
+    with pytest.raises(UndecodableError, match=says):
+        make_client([]).get_json(f"{BASE}/j")
+    assert len(responses.calls) == 2  # a garbled body is fetched once more first
+
+
+@responses.activate
+def test_json_keeps_surrogate_pairs_and_drops_nul() -> None:
+    body = b'{"a": "\\ud83d\\ude00 x\\u0000y", "b": "\\\\u0000 is text"}'
+    responses.get(f"{BASE}/j", body=body, content_type="application/json")
+    data, _ = make_client([]).get_json(f"{BASE}/j")
+    assert data == {"a": "\U0001f600 xy", "b": "\\u0000 is text"}
+
+
+def test_an_unknown_host_is_not_retried(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_such_host(*args: object, **kwargs: object) -> object:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_such_host)
+    sleeps: list[float] = []
+    client = make_client(sleeps, max_retries=4)
+    with pytest.raises(FetchError, match=r"unknown host nowhere\.invalid"):
+        client.get("http://nowhere.invalid/")
+    assert sleeps == [] and client.requests_made == 1
+
+
+@responses.activate
+def test_a_stopped_client_fetches_nothing_more() -> None:
+    responses.get(f"{BASE}/x", body="x")
+    client = make_client([])
+    client.stop()
+    with pytest.raises(StoppedError):
+        client.get(f"{BASE}/x")
+    assert not responses.calls

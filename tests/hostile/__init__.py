@@ -1,0 +1,1 @@
+"""Hostile servers of the tests' own: a misbehaving WordPress-shaped site and a fault-injecting proxy."""
