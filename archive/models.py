@@ -82,6 +82,9 @@ class Site(Base):
     posts_modified_after: Mapped[datetime | None] = mapped_column(UtcDateTime)
     comments_after: Mapped[datetime | None] = mapped_column(UtcDateTime)
     max_comment_wp_id: Mapped[int | None] = mapped_column(BigInteger)
+    last_sweep_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    robots_txt: Mapped[str | None] = mapped_column(Text)
+    robots_fetched_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     claimed_by: Mapped[str | None] = mapped_column(String(200))
     claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
@@ -177,8 +180,13 @@ class Post(Base):
     source: Mapped[str] = mapped_column(String(20))
     raw: Mapped[dict[str, Any]] = mapped_column(JsonType)
     record_hash: Mapped[str] = mapped_column(String(64))
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    field_sources: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
     first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
     last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_seen_run_id: Mapped[int | None] = mapped_column(Integer)
+    deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    deleted_reason: Mapped[str | None] = mapped_column(String(20))
 
 
 class PostTerm(Base):
@@ -230,8 +238,13 @@ class Comment(Base):
     source: Mapped[str] = mapped_column(String(20))
     raw: Mapped[dict[str, Any]] = mapped_column(JsonType)
     record_hash: Mapped[str] = mapped_column(String(64))
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    field_sources: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
     first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
     last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_seen_run_id: Mapped[int | None] = mapped_column(Integer)
+    deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    deleted_reason: Mapped[str | None] = mapped_column(String(20))
 
 
 class CrawlRun(Base):
@@ -269,6 +282,48 @@ class Problem(Base):
     at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class PostVersion(Base):
+    """One visible state of a post (title, body, excerpt, status, terms, rating, author) and the
+    crawl runs that first and last saw it; `is_current` marks the state the post row holds.
+    `deleted_reason` set: the post stopped being public then (a tombstone keeps the gap)."""
+
+    __tablename__ = "post_versions"
+    __table_args__ = (Index("ix_post_versions_post_current", "post_id", "is_current"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    wp_id: Mapped[int] = mapped_column(BigInteger)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    fields: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    deleted_reason: Mapped[str | None] = mapped_column(String(20))
+    is_current: Mapped[bool] = mapped_column(Boolean, default=True)
+    first_seen_run_id: Mapped[int | None] = mapped_column(Integer)
+    last_seen_run_id: Mapped[int | None] = mapped_column(Integer)
+    first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class CommentVersion(Base):
+    """One visible state of a comment (author name and URL, text), as PostVersion for posts."""
+
+    __tablename__ = "comment_versions"
+    __table_args__ = (Index("ix_comment_versions_comment_current", "comment_id", "is_current"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    wp_id: Mapped[int] = mapped_column(BigInteger)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    fields: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    deleted_reason: Mapped[str | None] = mapped_column(String(20))
+    is_current: Mapped[bool] = mapped_column(Boolean, default=True)
+    first_seen_run_id: Mapped[int | None] = mapped_column(Integer)
+    last_seen_run_id: Mapped[int | None] = mapped_column(Integer)
+    first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 def table_of(model: type[Base]) -> Table:
     """The Core table behind a model, typed as a Table (for INSERT ... ON CONFLICT and UPDATE)."""
     table = model.__table__
@@ -283,3 +338,5 @@ TERMS = table_of(Term)
 POSTS = table_of(Post)
 POST_TERMS = table_of(PostTerm)
 COMMENTS = table_of(Comment)
+POST_VERSIONS = table_of(PostVersion)
+COMMENT_VERSIONS = table_of(CommentVersion)

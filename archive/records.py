@@ -175,3 +175,8 @@ class CrawlState:
     posts_modified_after: datetime | None = None
     comments_after: datetime | None = None
     max_comment_wp_id: int | None = None
+    last_sweep_at: datetime | None = None  # start of the last sweep (full crawl) that finished ok
+    # What the archive holds, so an incremental crawl reads users and terms only when a changed
+    # post names one it lacks: author wp_id -> name, and term wp_ids. None: unknown, read all.
+    known_authors: Mapping[int, str] | None = None
+    known_terms: frozenset[int] | None = None

@@ -3,7 +3,10 @@
 Rating rule: a record without a rating keeps a stored rating found in the page head (JSON-LD)
 unless the record itself comes from the page ("html"). REST, WordPress.com and feeds see only the
 post body, so they cannot see such a rating; a rating found in the body, though, is theirs to
-clear (the author edited it out). Every other column follows the newest record.
+clear (the author edited it out). Every other column follows the newest record, unless a richer
+source wrote it (archive.fidelity, ranked by the traits the source registry gives). Posts and
+comments keep versions of their visible content (archive.history); every row a batch saves is
+marked seen by its run, and un-deleted.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, and_, case, delete, insert
 
 from archive.columns import RATING_COLUMNS, author_row, comment_row, post_row
+from archive.fidelity import COMMENT_GROUPS, POST_GROUPS, merge_rows
+from archive.history import COMMENT_HISTORY, POST_HISTORY, save_versions
 from archive.models import AUTHORS, COMMENTS, POST_TERMS, POSTS, Problem
 from archive.records import (
     AuthorRecord,
@@ -65,20 +70,32 @@ def _rating_rule(traits: SourceTraits) -> Callable[[Any], dict[str, ColumnElemen
     return keep_rating
 
 
+def _seen(run_id: int) -> dict[str, Any]:
+    return {"last_seen_run_id": run_id, "deleted_at": None, "deleted_reason": None}
+
+
 def save_posts(
     conn: Connection,
     site_id: int,
+    run_id: int,
     records: Sequence[PostRecord],
     now: datetime,
     traits: SourceTraits,
 ) -> KindCounts:
-    """Upsert posts and pages; relink the terms of those that changed; link waiting comments."""
+    """Upsert posts and pages; relink the terms of those that changed (unless a richer source
+    wrote them); link waiting comments; keep a version of changed visible content."""
     latest = {r.wp_id: r for r in records}
     rows = unique_by_wp_id(post_row(site_id, r) for r in latest.values())
-    saved = upsert_by_wp_id(conn, POSTS, site_id, rows, now, _rating_rule(traits))
+    kept_terms = merge_rows(conn, POSTS, site_id, rows, POST_GROUPS, traits)
+    saved = upsert_by_wp_id(conn, POSTS, site_id, rows, now, _rating_rule(traits), _seen(run_id))
     if saved.changed:
-        _relink_terms(conn, site_id, [latest[w] for w in sorted(saved.changed)], saved.ids)
+        relink = [latest[w] for w in sorted(saved.changed - kept_terms)]
+        _relink_terms(conn, site_id, relink, saved.ids)
         link_comment_posts(conn, site_id, saved.changed)
+    changed_ids = [saved.ids[w] for w in saved.changed]
+    saved.counts.versions = save_versions(
+        conn, POST_HISTORY, list(saved.ids.values()), changed_ids, run_id, now
+    )
     return saved.counts
 
 
@@ -97,15 +114,25 @@ def _relink_terms(
 
 
 def save_comments(
-    conn: Connection, site_id: int, records: Sequence[CommentRecord], now: datetime
+    conn: Connection,
+    site_id: int,
+    run_id: int,
+    records: Sequence[CommentRecord],
+    now: datetime,
+    traits: SourceTraits,
 ) -> KindCounts:
-    """Upsert comments, link them to archived posts, and thread them."""
+    """Upsert comments, link them to archived posts, thread them, keep versions."""
     rows = unique_by_wp_id(comment_row(site_id, r) for r in records)
+    merge_rows(conn, COMMENTS, site_id, rows, COMMENT_GROUPS, traits)
     post_ids = select_by_wp_id(conn, POSTS, site_id, (r["post_wp_id"] for r in rows), "id")
     for row in rows:
         row["post_id"] = post_ids.get(row["post_wp_id"], (None,))[0]
-    saved = upsert_by_wp_id(conn, COMMENTS, site_id, rows, now)
+    saved = upsert_by_wp_id(conn, COMMENTS, site_id, rows, now, seen=_seen(run_id))
     save_threads(conn, site_id, [row["wp_id"] for row in rows])
+    changed_ids = [saved.ids[w] for w in saved.changed]
+    saved.counts.versions = save_versions(
+        conn, COMMENT_HISTORY, list(saved.ids.values()), changed_ids, run_id, now
+    )
     return saved.counts
 
 
@@ -146,8 +173,8 @@ def save_batch(
         conn, site_id, [r for r in records if isinstance(r, AuthorRecord)], now
     )
     counts.terms = save_terms(conn, site_id, [r for r in records if isinstance(r, TermRecord)])
-    counts.posts = save_posts(conn, site_id, posts, now, traits)
-    counts.comments = save_comments(conn, site_id, comments, now)
+    counts.posts = save_posts(conn, site_id, run_id, posts, now, traits)
+    counts.comments = save_comments(conn, site_id, run_id, comments, now, traits)
     problems = [r for r in records if isinstance(r, ProblemRecord)]
     counts.problems = save_problems(conn, run_id, problems, now)
     record_progress(conn, run_id, counts, batch_marks(posts, comments), now)

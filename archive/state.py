@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -9,8 +10,8 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, or_, select, update
 
 from archive.errors import ArchiveError
-from archive.models import Comment, CrawlRun, Post, Problem, Site
-from archive.records import CrawlState
+from archive.models import Author, Comment, CrawlRun, Post, Problem, Site, Term
+from archive.records import CrawlState, SiteRecord
 from archive.upsert import KindCounts
 
 RUN_MODES = ("full", "incremental")
@@ -114,6 +115,16 @@ def load_state(conn: Connection, site_id: int) -> CrawlState:
         posts_modified_after=site["posts_modified_after"],
         comments_after=site["comments_after"],
         max_comment_wp_id=site["max_comment_wp_id"],
+        last_sweep_at=site["last_sweep_at"],
+        known_authors={
+            wp_id: name
+            for wp_id, name in conn.execute(
+                select(Author.wp_id, Author.name).where(Author.site_id == site_id)
+            )
+        },
+        known_terms=frozenset(
+            conn.scalars(select(Term.wp_id).where(Term.site_id == site_id, Term.wp_id.is_not(None)))
+        ),
     )
 
 
@@ -143,6 +154,59 @@ def start_run(conn: Connection, site_id: int, source: str, mode: str, now: datet
     }
     run_id: int = conn.execute(insert(CrawlRun).returning(CrawlRun.id), values).scalar_one()
     return run_id
+
+
+@dataclass(frozen=True)
+class KnownSite:
+    """What the archive remembers of a site between crawls: its record (with the API root it
+    answered on), the source of its last crawl, and its robots.txt rules and when they were read."""
+
+    site_id: int
+    record: SiteRecord
+    last_source: str | None
+    robots_txt: str | None
+    robots_fetched_at: datetime | None
+
+
+def known_site(conn: Connection, url: str) -> KnownSite | None:
+    """The archived site at normalized `url`, if any."""
+    site = conn.execute(select(Site).where(Site.url == url)).mappings().first()
+    if site is None:
+        return None
+    fields = ("url", "name", "description", "api_root", "gmt_offset", "timezone")
+    return KnownSite(
+        site_id=site["id"],
+        record=SiteRecord(**{name: site[name] for name in fields}),
+        last_source=site["last_crawl_source"],
+        robots_txt=site["robots_txt"],
+        robots_fetched_at=site["robots_fetched_at"],
+    )
+
+
+def save_robots(conn: Connection, site_id: int, rules: str, now: datetime) -> None:
+    """Keep the site's robots.txt rules for the next crawls."""
+    stmt = update(Site).where(Site.id == site_id).values(robots_txt=rules, robots_fetched_at=now)
+    conn.execute(stmt)
+
+
+def abandon_runs(conn: Connection, site_id: int, holder: str) -> int:
+    """Mark the site's running runs abandoned: their worker (`holder`) was found dead when its
+    lease was taken over. Returns how many."""
+    stmt = (
+        update(CrawlRun)
+        .where(CrawlRun.site_id == site_id, CrawlRun.status == RUNNING)
+        .values(status=ABANDONED, summary=f"abandoned: {holder} stopped before finishing")
+    )
+    return conn.execute(stmt).rowcount
+
+
+def add_deleted(conn: Connection, run_id: int, deleted: Mapping[str, int]) -> None:
+    """Add a sweep's deletion counts (per kind: post, page, comment) to its run."""
+    run_counts = conn.scalar(select(CrawlRun.counts).where(CrawlRun.id == run_id))
+    total = SaveCounts.from_json(run_counts)
+    for kind, count in deleted.items():
+        getattr(total, "comments" if kind == "comment" else "posts").deleted += count
+    conn.execute(update(CrawlRun).where(CrawlRun.id == run_id).values(counts=total.to_json()))
 
 
 def run_site_id(conn: Connection, run_id: int) -> int:
@@ -218,7 +282,9 @@ def _advanced_marks(conn: Connection, run: Any) -> dict[str, Any]:
     """New site marks: the newest of stored and seen; complete as of the run's start, since
     anything changed while it ran may have been missed."""
     site = conn.execute(select(Site).where(Site.id == run["site_id"])).mappings().one()
+    sweep = {"last_sweep_at": run["started_at"]} if run["mode"] == "full" else {}
     return {
+        **sweep,
         "last_complete_at": run["started_at"],
         "posts_modified_after": _newest(site["posts_modified_after"], run["seen_post_modified_at"]),
         "comments_after": _newest(site["comments_after"], run["seen_comment_published_at"]),
@@ -282,9 +348,9 @@ def site_summaries(conn: Connection) -> list[SiteSummary]:
         Site.id,
         Site.url,
         Site.name,
-        count(Post, Post.site_id == Site.id, Post.type == "post"),
-        count(Post, Post.site_id == Site.id, Post.type == "page"),
-        count(Comment, Comment.site_id == Site.id),
+        count(Post, Post.site_id == Site.id, Post.type == "post", Post.deleted_at.is_(None)),
+        count(Post, Post.site_id == Site.id, Post.type == "page", Post.deleted_at.is_(None)),
+        count(Comment, Comment.site_id == Site.id, Comment.deleted_at.is_(None)),
         Site.last_crawl_status,
         Site.last_crawl_finished_at,
         Site.last_crawl_source,

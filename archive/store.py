@@ -10,6 +10,9 @@ from sqlalchemy import Connection, Engine, case, func, or_, select
 
 from archive import state
 from archive.db import run_transaction
+from archive.deletions import ItemKind, mark_deleted, unseen_items
+from archive.history import DeletedReason
+from archive.history_view import history_lines
 from archive.identity import normalize_site_url
 from archive.models import SITES, Site
 from archive.records import CrawlState, Record, SiteRecord, SourceTraits
@@ -87,6 +90,49 @@ class ArchiveStore:
         return run_transaction(
             self.engine, lambda conn: state.finish_run(conn, run_id, fields, advance_state, now)
         )
+
+    def unseen_items(
+        self, site_id: int, run_id: int, kinds: tuple[ItemKind, ...]
+    ) -> dict[ItemKind, dict[int, int | None]]:
+        """Undeleted items of `kinds` the run did not see: kind -> {wp_id: comment's post}."""
+        return self._read(lambda conn: unseen_items(conn, site_id, run_id, kinds))
+
+    def mark_deleted(
+        self,
+        site_id: int,
+        run_id: int,
+        reasons: dict[ItemKind, dict[int, DeletedReason]],
+    ) -> dict[ItemKind, int]:
+        """Mark items deleted (a complete sweep did not see them), count them on the run,
+        rethread; one transaction."""
+        now = self.clock()
+
+        def work(conn: Connection) -> dict[ItemKind, int]:
+            counted = mark_deleted(conn, site_id, run_id, reasons, now)
+            state.add_deleted(conn, run_id, {str(k): n for k, n in counted.items()})
+            return counted
+
+        return run_transaction(self.engine, work)
+
+    def history_lines(
+        self, site: str, post: int | None = None, comment: int | None = None
+    ) -> list[str]:
+        """What changed, when: one line per version (see archive.history_view)."""
+        return self._read(lambda conn: history_lines(conn, site, post, comment))
+
+    def known_site(self, url: str) -> state.KnownSite | None:
+        """What the archive remembers of the site at `url` (any form of its home URL)."""
+        normalized = normalize_site_url(url)
+        return self._read(lambda conn: state.known_site(conn, normalized))
+
+    def save_robots(self, site_id: int, rules: str) -> None:
+        """Keep the site's robots.txt rules (read now) for the next crawls."""
+        now = self.clock()
+        run_transaction(self.engine, lambda conn: state.save_robots(conn, site_id, rules, now))
+
+    def abandon_runs(self, site_id: int, holder: str) -> int:
+        """The site's runs left running by `holder`, a worker found dead, become abandoned."""
+        return run_transaction(self.engine, lambda conn: state.abandon_runs(conn, site_id, holder))
 
     def rethread(self, site_id: int) -> int:
         """Recompute threading for all the site's comments; return rows changed."""

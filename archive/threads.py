@@ -4,6 +4,8 @@ Rules: a top-level comment has depth 1 and is its own root. A comment whose pare
 is an orphan (is_orphan, parent_id NULL, parent_wp_id kept); the chain to the top passes a comment
 we cannot see, so the depth and root of an orphan and of all its descendants are NULL (unknown).
 Members of a parent cycle (bad data) are orphans too, so walking up parent_id always ends.
+A comment a sweep marked deleted (archive.deletions) counts as not archived: its public replies are
+orphans until it comes back; its own threading columns keep their last values.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import NamedTuple
 from sqlalchemy import Connection, bindparam, func, select, update
 
 from archive.models import COMMENTS, Post
-from archive.upsert import chunked, select_by_wp_id
+from archive.upsert import chunked
 
 LOGGER = logging.getLogger(__name__)
 
@@ -106,6 +108,7 @@ class StoredThread(NamedTuple):
 
 
 _THREAD_COLUMNS = tuple(COMMENTS.c[name] for name in StoredThread._fields)
+_PUBLIC = COMMENTS.c.deleted_at.is_(None)
 
 
 def save_threads(conn: Connection, site_id: int, wp_ids: Iterable[int]) -> int:
@@ -160,7 +163,7 @@ def rethread_site(conn: Connection, site_id: int) -> int:
     changed = comments = 0
     for chunk in _post_groups(conn, site_id):
         stmt = select(COMMENTS.c.wp_id, *_THREAD_COLUMNS).where(
-            COMMENTS.c.site_id == site_id, COMMENTS.c.post_wp_id.in_(chunk)
+            _PUBLIC, COMMENTS.c.site_id == site_id, COMMENTS.c.post_wp_id.in_(chunk)
         )
         targets = {wp_id: StoredThread(*row) for wp_id, *row in conn.execute(stmt)}
         rows = _with_ancestry(conn, site_id, dict(targets))
@@ -195,8 +198,13 @@ def _post_groups(conn: Connection, site_id: int) -> Iterator[list[int]]:
 def _select_threads(
     conn: Connection, site_id: int, wp_ids: Iterable[int]
 ) -> dict[int, StoredThread]:
-    found = select_by_wp_id(conn, COMMENTS, site_id, wp_ids, *StoredThread._fields)
-    return {wp_id: StoredThread(*row) for wp_id, row in found.items()}
+    found: dict[int, StoredThread] = {}
+    for chunk in chunked(sorted(set(wp_ids))):
+        stmt = select(COMMENTS.c.wp_id, *_THREAD_COLUMNS).where(
+            _PUBLIC, COMMENTS.c.site_id == site_id, COMMENTS.c.wp_id.in_(chunk)
+        )
+        found.update({wp_id: StoredThread(*row) for wp_id, *row in conn.execute(stmt)})
+    return found
 
 
 def _select_children(
@@ -206,7 +214,7 @@ def _select_children(
     children: dict[int, StoredThread] = {}
     for chunk in chunked(sorted(parent_wp_ids)):
         stmt = select(COMMENTS.c.wp_id, *_THREAD_COLUMNS).where(
-            COMMENTS.c.site_id == site_id, COMMENTS.c.parent_wp_id.in_(chunk)
+            _PUBLIC, COMMENTS.c.site_id == site_id, COMMENTS.c.parent_wp_id.in_(chunk)
         )
         for wp_id, *row in conn.execute(stmt):
             if wp_id not in placed:

@@ -20,11 +20,14 @@ Overrides = Callable[[ColumnCollection[str, Any]], Mapping[str, ColumnElement[An
 
 @dataclass
 class KindCounts:
-    """How many records of one kind were new, changed, or identical to what was stored."""
+    """How many records of one kind were new, changed, or identical to what was stored; how many
+    new versions of visible content were kept, and how many items a sweep found deleted."""
 
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
+    versions: int = 0
+    deleted: int = 0
 
     @property
     def total(self) -> int:
@@ -34,6 +37,8 @@ class KindCounts:
         self.inserted += other.inserted
         self.updated += other.updated
         self.unchanged += other.unchanged
+        self.versions += other.versions
+        self.deleted += other.deleted
 
 
 def chunked(items: Sequence[T], size: int = IN_CHUNK) -> Iterator[Sequence[T]]:
@@ -91,16 +96,18 @@ def upsert_by_wp_id(
     rows: Sequence[Row],
     now: datetime,
     overrides: Overrides | None = None,
+    seen: Mapping[str, Any] | None = None,
 ) -> Upserted:
     """Insert or update `rows` (unique, sorted) of one site, keyed by their fingerprint.
 
-    Rows whose fingerprint is unchanged only get their last-seen time, so a re-crawl does not
-    rewrite every body. New and changed rows go through INSERT ... ON CONFLICT DO UPDATE: under
+    Rows whose fingerprint is unchanged only get their last-seen time (and the other `seen`
+    values, which every row of the batch gets), so a re-crawl does not rewrite every body. New and changed rows go through INSERT ... ON CONFLICT DO UPDATE: under
     concurrent writers the counts (read just before) are indicative, the rows stay correct.
     """
     stored = select_by_wp_id(conn, table, site_id, (r["wp_id"] for r in rows), "id", "record_hash")
     counts = KindCounts()
     ids = {wp_id: row_id for wp_id, (row_id, _) in stored.items()}
+    seen_values = {"last_seen_at": now, **(seen or {})}
     writes, unchanged = [], []
     for row in rows:
         previous = stored.get(row["wp_id"])
@@ -110,9 +117,9 @@ def upsert_by_wp_id(
             continue
         counts.inserted += previous is None
         counts.updated += previous is not None
-        writes.append({**row, "first_seen_at": now, "last_seen_at": now})
+        writes.append({**row, "first_seen_at": now, **seen_values})
     for chunk in chunked(sorted(unchanged)):
-        conn.execute(update(table).where(table.c.id.in_(chunk)).values(last_seen_at=now))
+        conn.execute(update(table).where(table.c.id.in_(chunk)).values(**seen_values))
     if writes:
         conn.execute(_upsert_statement(conn, table, writes[0], overrides), writes)
         new = [w["wp_id"] for w in writes if w["wp_id"] not in ids]

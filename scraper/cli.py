@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
@@ -32,6 +34,9 @@ app.add_typer(db_app, name="db")
 
 DbOption = Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL or SQLite file path.")]
 ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="YAML config file.")]
+Output = Literal["text", "json", "quiet"]
+# A partial crawl is a failure for cron: data is missing until a later crawl completes it.
+FAILING_STATUSES = ("failed", "partial")
 
 
 def source_help() -> str:
@@ -65,8 +70,14 @@ def crawl(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Log each retry and fallback.")
     ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per site on stdout (for cron).")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only failures.")] = False,
 ) -> None:
-    """Archive sites into the database: everything the first time, then only what changed."""
+    """Archive sites into the database: everything the first time, then only what changed.
+
+    Exit codes: 0 every site ok, 1 some site failed or was partial, 2 usage or config error."""
     from scraper.site_input import parse_site_input
 
     with error_exit():
@@ -84,13 +95,15 @@ def crawl(
         sites = [parse_site_input(url) for url in urls or cfg.sites]
         if not sites:
             raise typer.BadParameter("give a site URL, or list sites in the config file")
-        if _crawl_all(sites, cfg, Console()):
+        output: Output = "json" if as_json else "quiet" if quiet else "text"
+        if _crawl_all(sites, cfg, Console(), output):
             raise typer.Exit(1)
 
 
-def _crawl_all(sites: list[SiteInput], cfg: Config, console: Console) -> int:
-    """Crawl each site in turn, one summary line each; return how many failed. One site's
-    failure does not stop the others (a cron job\'s list goes on). A signal stops them all."""
+def _crawl_all(sites: list[SiteInput], cfg: Config, console: Console, output: Output) -> int:
+    """Crawl each site in turn, one summary each; return how many failed or were partial.
+    One site's failure does not stop the others (a cron job's list goes on). A signal stops
+    them all."""
     from archive.db import open_archive
     from archive.store import ArchiveStore
     from scraper.http import HttpClient
@@ -103,7 +116,7 @@ def _crawl_all(sites: list[SiteInput], cfg: Config, console: Console) -> int:
         with stop_on_signals(client.stop) as interruption:
             for site in sites:
                 try:
-                    failures += _crawl_one(site, client, store, cfg, console)
+                    failures += _crawl_one(site, client, store, cfg, console, output)
                 finally:
                     interruption.raise_if_stopped()  # with the signal's own exit code
     finally:
@@ -112,28 +125,42 @@ def _crawl_all(sites: list[SiteInput], cfg: Config, console: Console) -> int:
 
 
 def _crawl_one(
-    site: SiteInput, client: HttpClient, store: ArchiveStore, cfg: Config, console: Console
+    site: SiteInput,
+    client: HttpClient,
+    store: ArchiveStore,
+    cfg: Config,
+    console: Console,
+    output: Output,
 ) -> bool:
-    """Crawl one site and print its summary (or its error); True when it failed."""
-    from scraper.crawl import crawl_site
+    """Crawl one site and print its summary (or its error) as `output` asks; True on failure."""
+    from scraper.crawl import crawl_site, failure_json, report_json
     from scraper.errors import WparchiveError
     from scraper.site_input import resolve_scheme
 
     if site.auth is not None:
         for candidate in site.candidates():
             client.add_credentials(candidate, site.auth)
+    started = time.monotonic()
     with console.progress(site.url, lambda: client.requests_made) as hook:
         try:
             url, note = resolve_scheme(client, site)
-            if note:
+            if note and output == "text":
                 console.note(f"{site.url.split('://', 1)[1]}: no scheme given; {note}")
             report = crawl_site(url, client, store, cfg.crawl, cfg.http.concurrency, hook)
         except WparchiveError as exc:
-            if not client.stopped:  # a signal's own line says why this site stopped
+            if client.stopped:  # a signal's own line says why this site stopped
+                return True
+            if output == "json":
+                typer.echo(json.dumps(failure_json(site.url, str(exc), time.monotonic() - started)))
+            else:
                 console.fail(f"{site.url}: {exc}")
             return True
-    console.done(report.summary_line())
-    return report.status == "failed"
+    failed = report.status in FAILING_STATUSES
+    if output == "json":
+        typer.echo(json.dumps(report_json(report, time.monotonic() - started)))
+    elif output == "text" or failed:
+        console.done(report.summary_line())
+    return failed
 
 
 @app.command()
@@ -151,6 +178,13 @@ def export(
     db: DbOption = None,
     config: ConfigOption = None,
     site: Annotated[str | None, typer.Option(help="Only this site (its URL).")] = None,
+    include_deleted: Annotated[
+        bool,
+        typer.Option(help="Also items no longer public, with deleted_at and deleted_reason."),
+    ] = False,
+    versions: Annotated[
+        bool, typer.Option(help="Also write post_versions and comment_versions.")
+    ] = False,
 ) -> None:
     """Write the archive for analysts (posts and comments files, or one document per format),
     streaming from the archive, which is opened read-only."""
@@ -160,10 +194,34 @@ def export(
     with error_exit():
         cfg = _config(config, database=db)
         find_format(fmt)  # a mistyped format is reported before the archive is opened
-        counts = export_dataset(open_archive_readonly(cfg.database), out, fmt, site=site)
+        engine = open_archive_readonly(cfg.database)
+        counts = export_dataset(
+            engine, out, fmt, site=site, include_deleted=include_deleted, versions=versions
+        )
         typer.echo(
             ", ".join(f"{name}: {rows} rows" for name, rows in counts.items()) + f" -> {out}"
         )
+
+
+@app.command()
+def history(
+    url: Annotated[str, typer.Argument(help="The archived site.")],
+    post: Annotated[int | None, typer.Option(help="One post's (or page's) WordPress id.")] = None,
+    comment: Annotated[int | None, typer.Option(help="One comment's WordPress id.")] = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """What changed, when: the site's versions (newest first), or one post's or comment's."""
+    from archive.db import open_archive_readonly
+    from archive.store import ArchiveStore
+
+    with error_exit():
+        if post is not None and comment is not None:
+            raise typer.BadParameter("give --post or --comment, not both")
+        cfg = _config(config, database=db)
+        store = ArchiveStore(open_archive_readonly(cfg.database))
+        for line in store.history_lines(url, post=post, comment=comment):
+            typer.echo(line)
 
 
 sites_app = typer.Typer(help="Archived sites, and the sites workers crawl on a schedule.")

@@ -31,6 +31,7 @@ RANGES: dict[str, tuple[float, float | None, str]] = {
     "rate_limit": (0, None, "from"),  # 0 = unlimited
     "concurrency": (1, 64, "from"),
     "batch_size": (1, 100_000, "from"),
+    "sweep_every": (0, None, "from"),  # days; 0 = only --full
     "max_response_bytes": (1, None, "from"),
     "request_deadline": (0, None, "above"),
 }
@@ -42,7 +43,10 @@ class CrawlSettings:
 
     source: str = AUTO  # each registered source in turn, as discovery allows (sources/registry.py)
     batch_size: int = 500  # records per database transaction
-    full: bool = False  # ignore high-water marks and re-read everything
+    full: bool = False  # ignore high-water marks and re-read everything (a sweep)
+    # Days after which an incremental crawl becomes a sweep (a full listing that also marks what
+    # was deleted or hidden, and sees edited and late-approved comments); 0: only with --full.
+    sweep_every: float = 7.0
 
 
 @dataclass(frozen=True)

@@ -124,6 +124,9 @@ class HttpClient:
         self._in_flight = threading.BoundedSemaphore(max(1, self.settings.concurrency))
         self._throttles: dict[str, _HostThrottle] = {}
         self._robots: dict[str, urllib.robotparser.RobotFileParser | None] = {}
+        # host -> the robots.txt rules in force, as text ("" allows all), for callers that keep
+        # them between runs (use_robots); only hosts whose robots.txt this client fetched.
+        self._robots_fetched: dict[str, str] = {}
         self._hooks: tuple[ExchangeHook, ...] = ()
         self._credentials: dict[str, tuple[str, str]] = {}
         self._open: set[Any] = set()  # bodies being read, to cut when the run stops
@@ -390,6 +393,21 @@ class HttpClient:
             )
         return retry_after
 
+    def use_robots(self, site_url: str, rules: str) -> None:
+        """Obey `rules` (robots.txt text a caller kept from an earlier run) for the host of
+        `site_url` instead of fetching its robots.txt again."""
+        parts = urlsplit(site_url)
+        parser = urllib.robotparser.RobotFileParser(f"{parts.scheme}://{parts.netloc}/robots.txt")
+        parser.parse(rules.splitlines())
+        with self._lock:
+            self._robots[parts.netloc.lower()] = parser if rules.strip() else None
+            self._throttles.pop(parts.netloc.lower(), None)
+
+    def fetched_robots(self, site_url: str) -> str | None:
+        """The robots.txt rules this client fetched for the host of `site_url`, if it did."""
+        with self._lock:
+            return self._robots_fetched.get(urlsplit(site_url).netloc.lower())
+
     def _check_robots(self, url: str) -> None:
         if not self.settings.respect_robots:
             return
@@ -415,13 +433,16 @@ class HttpClient:
             return None  # unreachable robots.txt: allow, as crawlers conventionally do
         parser = urllib.robotparser.RobotFileParser(robots_url)
         if response.status in (401, 403):
-            parser.parse(
-                ["User-agent: *", "Disallow: /"]
-            )  # what robotparser itself does on 401/403
+            lines = ["User-agent: *", "Disallow: /"]  # what robotparser itself does on 401/403
         elif response.status >= 400 or "html" in response.headers.get("Content-Type", ""):
-            return None
+            lines = []  # no robots.txt: everything allowed
         else:
-            parser.parse(response.text.splitlines())
+            lines = response.text.splitlines()
+        with self._lock:
+            self._robots_fetched[urlsplit(robots_url).netloc.lower()] = "\n".join(lines)
+        if not lines:
+            return None
+        parser.parse(lines)
         return parser
 
 

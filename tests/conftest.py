@@ -27,7 +27,9 @@ from archive.db import normalize_database_url  # noqa: E402
 from tests.wordpress.harness import WordPressSite, interrupt_on_sigterm  # noqa: E402
 from tests.wordpress.pool import SitePool  # noqa: E402
 
-WP_FIXTURES = frozenset({"wp_sites", "wp_rest", "wp_plain", "wp_closed_classic", "wp_closed_block"})
+WP_FIXTURES = frozenset(
+    {"wp_sites", "wp_rest", "wp_plain", "wp_closed_classic", "wp_closed_block", "wp_mutable"}
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -75,6 +77,12 @@ def wp_closed_classic(wp_pool: SitePool) -> WordPressSite:
 def wp_closed_block(wp_pool: SitePool) -> WordPressSite:
     """REST closed (401), pretty permalinks, twentytwentythree, 10 a page newest first, excerpt feeds."""
     return wp_pool.get(("closed-block",))["closed-block"]
+
+
+@pytest.fixture(scope="session")
+def wp_mutable(wp_pool: SitePool) -> WordPressSite:
+    """REST open, pretty permalinks: the one site tests change (they reseed it first)."""
+    return wp_pool.get(("mutable",))["mutable"]
 
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -19,35 +19,68 @@ from archive.db import error_reason
 from archive.errors import ArchiveError
 from archive.export.formats import FORMATS, DocumentFormat, RowFormat, find_format, format_names
 from archive.export.rows import (
-    COMMENT_FIELDS,
-    POST_FIELDS,
     ExportRow,
     Field,
+    comment_fields,
     iter_comment_rows,
     iter_post_rows,
+    post_fields,
+)
+from archive.export.versions import (
+    COMMENT_VERSION_FIELDS,
+    POST_VERSION_FIELDS,
+    iter_comment_version_rows,
+    iter_post_version_rows,
 )
 from archive.identity import normalize_site_url
 from archive.models import Site
 
-__all__ = ["DATASETS", "FORMATS", "export_dataset", "find_format", "format_names"]
+__all__ = ["FORMATS", "datasets", "export_dataset", "find_format", "format_names"]
 
 LOGGER = logging.getLogger(__name__)
 
 RowSource = Callable[[Connection, str | None, int], Iterator[ExportRow]]
-DATASETS: tuple[tuple[str, Sequence[Field], RowSource], ...] = (
-    ("posts", POST_FIELDS, iter_post_rows),
-    ("comments", COMMENT_FIELDS, iter_comment_rows),
-)
+Dataset = tuple[str, Sequence[Field], RowSource]
 # One file may be written at a time: (file name, how to fill the open temporary file) -> row count.
 FileJob = tuple[str, Callable[[BinaryIO], int]]
 
 
+def datasets(include_deleted: bool = False, versions: bool = False) -> list[Dataset]:
+    """The files a row format writes: posts and comments (items a sweep marked deleted only with
+    `include_deleted`, then with deleted_at and deleted_reason), and with `versions` their
+    post_versions and comment_versions."""
+    chosen: list[Dataset] = [
+        (
+            "posts",
+            post_fields(include_deleted),
+            partial(iter_post_rows, include_deleted=include_deleted),
+        ),
+        (
+            "comments",
+            comment_fields(include_deleted),
+            partial(iter_comment_rows, include_deleted=include_deleted),
+        ),
+    ]
+    if versions:
+        chosen.append(("post_versions", POST_VERSION_FIELDS, iter_post_version_rows))
+        chosen.append(("comment_versions", COMMENT_VERSION_FIELDS, iter_comment_version_rows))
+    return chosen
+
+
 def export_dataset(
-    engine: Engine, out_dir: Path, fmt: str, site: str | None = None, batch_size: int = 1000
+    engine: Engine,
+    out_dir: Path,
+    fmt: str,
+    site: str | None = None,
+    batch_size: int = 1000,
+    *,
+    include_deleted: bool = False,
+    versions: bool = False,
 ) -> dict[str, int]:
     """Write the archive (or one site of it) in format `fmt` into out_dir; return rows per file.
 
-    A row format writes posts.<ext> and comments.<ext>; a document format one <site>.<ext> per
+    A row format writes posts.<ext> and comments.<ext> (see `datasets` for what
+    `include_deleted` and `versions` add); a document format one <site>.<ext> per
     site, or, when `out_dir` itself ends in .<ext> (`--out blog.xml`), that one file for the one
     site asked for (or the only one archived). Every file is written from one read transaction (a consistent snapshot on PostgreSQL and
     SQLite WAL) into temporary files renamed into place at the end, so a failed export leaves the
@@ -60,8 +93,9 @@ def export_dataset(
         and out_dir.suffix == f".{export_format.extension}"
     ):
         out_dir, file_name = out_dir.parent, out_dir.name
+    chosen = datasets(include_deleted, versions)
     try:
-        return _export_files(engine, out_dir, export_format, site, batch_size, file_name)
+        return _export_files(engine, out_dir, export_format, site, batch_size, chosen, file_name)
     except DBAPIError as exc:
         raise ArchiveError(f"export failed reading the archive: {error_reason(exc)}") from exc
     except OSError as exc:
@@ -74,6 +108,7 @@ def _export_files(
     export_format: RowFormat | DocumentFormat,
     site: str | None,
     batch_size: int,
+    chosen: Sequence[Dataset],
     file_name: str | None = None,
 ) -> dict[str, int]:
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -82,7 +117,7 @@ def _export_files(
     try:
         with _snapshot(engine) as conn:
             site_url = _site_url(conn, site)
-            jobs = _file_jobs(conn, export_format, site_url, batch_size, file_name)
+            jobs = _file_jobs(conn, export_format, site_url, batch_size, chosen, file_name)
             for name, fill in jobs:
                 temps[out_dir / name], written[name] = _write_temp(out_dir, fill)
         for target, temp in temps.items():
@@ -99,13 +134,14 @@ def _file_jobs(
     export_format: RowFormat | DocumentFormat,
     site_url: str | None,
     batch_size: int,
+    chosen: Sequence[Dataset],
     file_name: str | None = None,
 ) -> Iterator[FileJob]:
     """The files a format writes: one per dataset (row formats) or one per site (documents),
     or the one document `file_name`."""
     ext = export_format.extension
     if isinstance(export_format, RowFormat):
-        for name, fields, rows in DATASETS:
+        for name, fields, rows in chosen:
             source = rows(conn, site_url, batch_size)
             yield f"{name}.{ext}", partial(_write_rows, export_format, fields, source, batch_size)
         return

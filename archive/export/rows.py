@@ -51,11 +51,14 @@ COMMENT_FIELDS = _fields(
     " author_url:str published_at:datetime content_html:str content_text:str is_orphan:bool"
     " parent_inferred:bool source:str"
 )
+# Appended with --include-deleted: when a sweep found the item no longer public, and why.
+DELETED_FIELDS = _fields("deleted_at:datetime deleted_reason:str")
 
 
-def _posts_query(site_url: str | None) -> Select[*tuple[Any, ...]]:
+def _posts_query(site_url: str | None, include_deleted: bool) -> Select[*tuple[Any, ...]]:
     counts = (
         select(Comment.site_id, Comment.post_wp_id, func.count().label("n"))
+        .where(Comment.deleted_at.is_(None))
         .group_by(Comment.site_id, Comment.post_wp_id)
         .subquery()
     )
@@ -82,16 +85,19 @@ def _posts_query(site_url: str | None) -> Select[*tuple[Any, ...]]:
             Post.rating_worst,
             Post.rating_text,
             Post.source,
+            Post.deleted_at,
+            Post.deleted_reason,
         )
         .join(Site, Site.id == Post.site_id)
         .outerjoin(Author, (Author.site_id == Post.site_id) & (Author.wp_id == Post.author_wp_id))
         .outerjoin(counts, (counts.c.site_id == Post.site_id) & (counts.c.post_wp_id == Post.wp_id))
         .order_by(Site.url, nulls_last(Post.published_at.asc()), Post.wp_id)
     )
+    stmt = stmt if include_deleted else stmt.where(Post.deleted_at.is_(None))
     return stmt if site_url is None else stmt.where(Site.url == site_url)
 
 
-def _comments_query(site_url: str | None) -> Select[*tuple[Any, ...]]:
+def _comments_query(site_url: str | None, include_deleted: bool) -> Select[*tuple[Any, ...]]:
     stmt = (
         select(
             Site.url.label("site"),
@@ -108,18 +114,36 @@ def _comments_query(site_url: str | None) -> Select[*tuple[Any, ...]]:
             Comment.is_orphan,
             Comment.parent_inferred,
             Comment.source,
+            Comment.deleted_at,
+            Comment.deleted_reason,
         )
         .join(Site, Site.id == Comment.site_id)
         .order_by(
             Site.url, Comment.post_wp_id, nulls_last(Comment.published_at.asc()), Comment.wp_id
         )
     )
+    stmt = stmt if include_deleted else stmt.where(Comment.deleted_at.is_(None))
     return stmt if site_url is None else stmt.where(Site.url == site_url)
 
 
-def iter_post_rows(conn: Connection, site_url: str | None, batch_size: int) -> Iterator[ExportRow]:
-    """Posts and pages by site, publication date, id; with category and tag names."""
-    result = conn.execute(_posts_query(site_url).execution_options(yield_per=batch_size))
+def post_fields(include_deleted: bool) -> tuple[Field, ...]:
+    """The posts file's fields."""
+    return (*POST_FIELDS, *DELETED_FIELDS) if include_deleted else POST_FIELDS
+
+
+def comment_fields(include_deleted: bool) -> tuple[Field, ...]:
+    """The comments file's fields."""
+    return (*COMMENT_FIELDS, *DELETED_FIELDS) if include_deleted else COMMENT_FIELDS
+
+
+def iter_post_rows(
+    conn: Connection, site_url: str | None, batch_size: int, include_deleted: bool = False
+) -> Iterator[ExportRow]:
+    """Posts and pages by site, publication date, id; with category and tag names. Items a
+    sweep marked deleted only with `include_deleted`."""
+    fields = post_fields(include_deleted)
+    stmt = _posts_query(site_url, include_deleted)
+    result = conn.execute(stmt.execution_options(yield_per=batch_size))
     for partition in result.mappings().partitions():
         terms = _term_names(conn, [row["_row_id"] for row in partition])
         for row in partition:
@@ -127,7 +151,7 @@ def iter_post_rows(conn: Connection, site_url: str | None, batch_size: int) -> I
             names = terms.get(row["_row_id"], {})
             for field_name in TAXONOMY_FIELDS.values():
                 item[field_name] = names.get(field_name, [])
-            yield {f.name: item[f.name] for f in POST_FIELDS}
+            yield {f.name: item[f.name] for f in fields}
 
 
 def _term_names(conn: Connection, post_ids: Sequence[int]) -> dict[int, dict[str, list[str]]]:
@@ -147,9 +171,10 @@ def _term_names(conn: Connection, post_ids: Sequence[int]) -> dict[int, dict[str
 
 
 def iter_comment_rows(
-    conn: Connection, site_url: str | None, batch_size: int
+    conn: Connection, site_url: str | None, batch_size: int, include_deleted: bool = False
 ) -> Iterator[ExportRow]:
-    """Comments by site, post, publication date, id."""
-    result = conn.execute(_comments_query(site_url).execution_options(yield_per=batch_size))
-    for row in result.mappings():
-        yield dict(row)
+    """Comments by site, post, publication date, id (deleted ones only with `include_deleted`)."""
+    fields = comment_fields(include_deleted)
+    stmt = _comments_query(site_url, include_deleted)
+    for row in conn.execute(stmt.execution_options(yield_per=batch_size)).mappings():
+        yield {f.name: row[f.name] for f in fields}

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from scraper.crawl.report import CrawlReport, CrawlStatus
+from scraper.crawl.report import CrawlReport, CrawlStatus, failure_json, report_json
 from scraper.crawl.run import ProgressHook, crawl_site
 
-__all__ = ["CrawlReport", "CrawlStatus", "ProgressHook", "crawl_site"]
+__all__ = [
+    "CrawlReport",
+    "CrawlStatus",
+    "ProgressHook",
+    "crawl_site",
+    "failure_json",
+    "report_json",
+]

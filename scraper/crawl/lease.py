@@ -59,7 +59,10 @@ def _claim(lease: SiteLease) -> bool:
     if holder is None or not (dead_local_worker(holder) or same_job(holder, worker)):
         return False
     LOGGER.info("taking over the lease of %s, which is no longer running", holder)
-    return store.claim_site(site_id, worker, LEASE_SECONDS, replacing=holder)
+    if not store.claim_site(site_id, worker, LEASE_SECONDS, replacing=holder):
+        return False
+    store.abandon_runs(site_id, holder)  # its run will never finish: say so now
+    return True
 
 
 def lease_name(job: str) -> str:

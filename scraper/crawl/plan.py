@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from archive.records import CrawlState
+from scraper.config import CrawlSettings
 from scraper.sources.registry import AUTO, SOURCES
 
 if TYPE_CHECKING:
@@ -28,3 +31,14 @@ def plan_sources(discovery: Discovery, choice: str) -> tuple[list[str], list[str
         elif verdict.reason:
             passed_over.append(verdict.reason)
     return plan, passed_over
+
+
+def is_sweep_due(state: CrawlState, settings: CrawlSettings, now: datetime) -> bool:
+    """A sweep (full listing) now: asked for, a first crawl, or the last sweep older than
+    `sweep_every` days (never swept counts as older; 0 days: only when asked)."""
+    if settings.full or state.posts_modified_after is None:
+        return True
+    if settings.sweep_every <= 0:
+        return False
+    last = state.last_sweep_at
+    return last is None or now - last >= timedelta(days=settings.sweep_every)

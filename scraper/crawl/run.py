@@ -2,27 +2,36 @@
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from archive.records import CommentRecord, CrawlState, ProblemRecord, Record
-from archive.state import SaveCounts
+from archive.state import KnownSite, SaveCounts
 from archive.store import ArchiveStore
 from scraper.config import CrawlSettings
 from scraper.crawl.lease import SiteLease, site_lease
-from scraper.crawl.plan import plan_sources
+from scraper.crawl.plan import is_sweep_due, plan_sources
 from scraper.crawl.report import CrawlReport, CrawlStatus
-from scraper.discover import Discovery, discover_site
+from scraper.discover import Discovery, discover_site, normalize_home
 from scraper.errors import SITE_REFUSALS, DiscoveryError, FetchError, WparchiveError
 from scraper.http import HttpClient
 from scraper.interrupt import Interrupted
+from scraper.sources import Source
 from scraper.sources.registry import source_spec
+from scraper.sweep import sweep_deletions
+
+LOGGER = logging.getLogger(__name__)
 
 # Problems that mean data is missing from this run, so its high-water marks must not advance.
 GAP_KINDS = frozenset({"gap"})
 # A source that fails with these before yielding anything hands over to the next in the chain.
 FALLBACK_ERRORS = (DiscoveryError, FetchError)
 PING_TYPES = frozenset({"pingback", "trackback", "pings"})
+# How long robots.txt rules kept in the archive are obeyed without reading robots.txt again.
+ROBOTS_MAX_AGE = timedelta(hours=24)
 
 ProgressHook = Callable[[Record], None]
 
@@ -37,18 +46,39 @@ def crawl_site(
     job: str = "",
 ) -> CrawlReport:
     """Archive one site. Raises WparchiveError when the site cannot be read at all. `job`: the
-    queued job this crawl runs, if any (see site_lease)."""
-    requests_before = client.requests_made  # discovery's requests count too
-    discovery = discover_site(client, url)
-    report = CrawlReport(site_url=discovery.home, moved_from=discovery.moved_from or "")
-    with site_lease(store, store.ensure_site(discovery.site), job) as lease:
-        if not lease.held:
-            report.status, report.error = "skipped", f"{lease.holder} is crawling this site"
+    queued job this crawl runs, if any (see site_lease).
+
+    A site last read through REST is read again through the API root the archive remembers,
+    without discovery; only when that fails is the site discovered again. Its robots.txt is
+    read at most once every ROBOTS_MAX_AGE, its rules kept in the archive."""
+    run = _SiteRun(client, store, settings, concurrency, progress, client.requests_made, job)
+    known = store.known_site(normalize_home(url))
+    if known is not None:
+        _use_kept_robots(client, known)
+    remembered = _remembered_discovery(known, settings)
+    if remembered is not None:
+        rest_only = dataclasses.replace(run, settings=dataclasses.replace(settings, source="rest"))
+        report = rest_only.crawl(remembered)
+        if report.status != "failed":
             return report
-        run = _SiteRun(client, store, settings, discovery, lease, report)
-        run.concurrency, run.progress, run.requests_before = concurrency, progress, requests_before
-        run.start()
-    return report
+        LOGGER.info("%s: the remembered API root failed (%s); discovering again", url, report.error)
+    return run.crawl(discover_site(client, url))
+
+
+def _remembered_discovery(known: KnownSite | None, settings: CrawlSettings) -> Discovery | None:
+    if known is None or known.record.api_root is None or known.last_source != "rest":
+        return None
+    if settings.source not in ("auto", "rest"):
+        return None
+    return Discovery(home=known.record.url, site=known.record, rest_root=known.record.api_root)
+
+
+def _use_kept_robots(client: HttpClient, known: KnownSite) -> None:
+    fetched = known.robots_fetched_at
+    if known.robots_txt is None or fetched is None:
+        return
+    if datetime.now(UTC) - fetched < ROBOTS_MAX_AGE:
+        client.use_robots(known.record.url, known.robots_txt)
 
 
 @dataclass
@@ -58,20 +88,41 @@ class _SiteRun:
     client: HttpClient
     store: ArchiveStore
     settings: CrawlSettings
-    discovery: Discovery
-    lease: SiteLease
-    report: CrawlReport
     concurrency: int = 4
     progress: ProgressHook | None = None
     requests_before: int = 0
+    job: str = ""  # the queued job this run belongs to, if any (see site_lease)
+    reader: Source | None = None  # the source that read the site
+
+    def crawl(self, discovery: Discovery) -> CrawlReport:
+        """Lease the discovered site and read it; keep the robots.txt rules the client read."""
+        self.discovery = discovery
+        self.report = report = CrawlReport(
+            site_url=discovery.home, moved_from=discovery.moved_from or ""
+        )
+        with site_lease(self.store, self.store.ensure_site(discovery.site), self.job) as lease:
+            if not lease.held:
+                report.status, report.error = "skipped", f"{lease.holder} is crawling this site"
+                return report
+            self.lease = lease
+            self.start()
+            rules = self.client.fetched_robots(discovery.home)
+            if rules is not None:
+                self.store.save_robots(lease.site_id, rules)
+        return report
+
+    discovery: Discovery = dataclasses.field(init=False)
+    report: CrawlReport = dataclasses.field(init=False)
+    lease: SiteLease = dataclasses.field(init=False)
 
     def start(self) -> None:
-        """Open the run (incremental when the site has high-water marks) and read the site."""
+        """Open the run (a sweep when due, else incremental from the high-water marks) and read
+        the site."""
         site_id = self.lease.site_id
-        full = self.settings.full
-        state = CrawlState(site_id=site_id) if full else self.store.load_state(site_id)
-        has_marks = state.posts_modified_after is not None or state.comments_after is not None
-        self.report.mode = "incremental" if has_marks else "full"
+        state = self.store.load_state(site_id)
+        if is_sweep_due(state, self.settings, datetime.now(UTC)):
+            state = CrawlState(site_id=site_id)
+        self.report.mode = "incremental" if state.posts_modified_after else "full"
         run_id = self.store.start_run(site_id, self.settings.source, self.report.mode)
         self._run_chain(state, run_id)
 
@@ -81,6 +132,8 @@ class _SiteRun:
         status: CrawlStatus = "failed"
         try:
             status = self._try_sources(plan, state, run_id)
+            if status == "ok" and report.mode == "full":
+                self._sweep(run_id)
         except WparchiveError as exc:
             report.error = str(exc)
             status = "partial" if report.saved else "failed"
@@ -102,6 +155,12 @@ class _SiteRun:
                 advance_state=status == "ok",
             )
 
+    def _sweep(self, run_id: int) -> None:
+        """A complete full listing: mark what it no longer showed (asking the site why)."""
+        probe = getattr(self.reader, "fetch_visibility", None)
+        site_id, source = self.lease.site_id, self.report.source
+        self.report.deleted.update(sweep_deletions(self.store, site_id, run_id, source, probe))
+
     def _try_sources(self, plan: list[str], state: CrawlState, run_id: int) -> CrawlStatus:
         """Read the site through the first source that works; return the run's status."""
         report = self.report
@@ -109,12 +168,15 @@ class _SiteRun:
             spec, saved_before = source_spec(name), report.saved
             try:
                 source = spec.build(self.client, self.discovery, self.concurrency)
+                self.reader = source
                 gaps = self._save_stream(source.fetch_records(state), run_id)
             except SITE_REFUSALS:  # another source would only be refused again
                 raise
             except FALLBACK_ERRORS as exc:
                 if self.client.stopped:  # the fetch failed because the run was stopped
                     raise Interrupted() from exc
+                # Records saved means this source read part of the site: another source would
+                # go over the same rows with less (see archive.fidelity), so the run stops here.
                 if report.saved > saved_before:
                     report.source, report.error = name, f"stopped: {exc}"
                     return "partial"

@@ -45,6 +45,10 @@ class SourceSpec:
     reads_head: bool = False  # sees the page head, so JSON-LD ratings
     exact_parents: bool = True  # comment parents as WordPress stores them, not inferred
     lists_pages: bool = True
+    # Lists every public post, page and comment, so a sweep through it may mark what it no longer
+    # lists as deleted (scraper.sweep). Feeds hold only the newest comments; HTML cannot show
+    # replies under a comment that is not public.
+    complete_listing: bool = False
     default_fidelity: int = 1
     fidelity: Mapping[FieldGroup, int] = field(default_factory=dict)
 
@@ -137,7 +141,15 @@ class _WithPages:
 
 _API: Mapping[FieldGroup, int] = {"text": 3, "dates": 3, "authors": 3, "rating": 2, "threads": 3}
 register_source(
-    SourceSpec("rest", "REST", _rest_source, _rest_usable, default_fidelity=3, fidelity=_API)
+    SourceSpec(
+        "rest",
+        "REST",
+        _rest_source,
+        _rest_usable,
+        complete_listing=True,
+        default_fidelity=3,
+        fidelity=_API,
+    )
 )
 register_source(
     SourceSpec(
@@ -145,6 +157,7 @@ register_source(
         "WordPress.com API",
         _wpcom_source,
         _wpcom_usable,
+        complete_listing=True,
         default_fidelity=3,
         fidelity=_API,
     )

@@ -11,6 +11,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from archive.deletions import ItemKind
 from archive.records import CrawlState, ProblemRecord, Record
 from scraper.discover import Discovery
 from scraper.errors import (
@@ -31,6 +32,7 @@ from scraper.parse.rest import (
 )
 from scraper.pool import map_ordered
 from scraper.sources import since_params
+from scraper.sweep import Visibility
 from scraper.wpurls import rest_route_url
 
 LOGGER = logging.getLogger(__name__)
@@ -38,6 +40,24 @@ LOGGER = logging.getLogger(__name__)
 PER_PAGE = 100
 # Collections whose refusal we record and survive (many security plugins hide users).
 OPTIONAL_ROUTES = ("wp/v2/users", "wp/v2/categories", "wp/v2/tags")
+VISIBILITY_BY_STATUS: dict[int, Visibility] = {
+    404: "gone",
+    410: "gone",
+    401: "hidden",
+    403: "hidden",
+}
+Query = tuple[str, dict[str, str]]  # route, parameters
+REFERENCE_ROUTES: dict[str, Query] = {
+    "users": ("wp/v2/users", {}),
+    "categories": ("wp/v2/categories", {}),
+    "tags": ("wp/v2/tags", {}),
+}
+POST_QUERIES = ("posts", "pages", "scheduled")
+ITEM_ROUTES: dict[ItemKind, str] = {
+    "post": "wp/v2/posts",
+    "page": "wp/v2/pages",
+    "comment": "wp/v2/comments",
+}
 
 
 @dataclass(frozen=True)
@@ -70,25 +90,36 @@ class RestSource:
         self.concurrency = concurrency
 
     def fetch_records(self, state: CrawlState) -> Iterator[Record]:
-        """Yield authors, terms, posts and pages, then comments (only what changed, given a state)."""
-        posts_since = since_params("modified_after", state.posts_modified_after)
+        """Yield authors, terms, posts and pages, then comments (only what changed, given a state).
+
+        An incremental crawl asks for posts and pages modified since the mark, and for posts
+        published since it too: WordPress's scheduler publishes a `future` post without touching
+        its modified date. It reads users and terms only when a changed post names one the
+        archive does not hold (so an unchanged site costs four requests), and custom post types
+        not at all: sweeps read those."""
+        mark = state.posts_modified_after
         plan = {
-            "wp/v2/users": {},
-            "wp/v2/categories": {},
-            "wp/v2/tags": {},
-            "wp/v2/posts": posts_since,
-            "wp/v2/pages": posts_since,
-            "wp/v2/comments": since_params("after", state.comments_after),
+            "posts": ("wp/v2/posts", since_params("modified_after", mark)),
+            "pages": ("wp/v2/pages", since_params("modified_after", mark)),
+            "comments": ("wp/v2/comments", since_params("after", state.comments_after)),
         }
+        if mark is not None:
+            plan["scheduled"] = ("wp/v2/posts", since_params("after", mark))
+        full = mark is None or state.known_authors is None or state.known_terms is None
+        if full:
+            plan.update(REFERENCE_ROUTES)  # a full crawl reads them all, with the rest
         # Every collection's first page at once: each is a round trip the others need not wait
         # for (the client still holds requests in flight to `concurrency`).
         with ThreadPoolExecutor(self.concurrency, thread_name_prefix="first-page") as pool:
             firsts = {
-                route: pool.submit(self._fetch_page, *self._query(route, params), 1)
-                for route, params in plan.items()
+                name: pool.submit(self._fetch_page, *self._query(route, params), 1)
+                for name, (route, params) in plan.items()
             }
-            types = pool.submit(self._fetch_type_routes)
-            yield from self._fetch_all(plan, firsts, types)
+            if full:
+                types = pool.submit(self._fetch_type_routes)
+                yield from self._fetch_all(plan, firsts, types)
+            else:
+                yield from self._fetch_changes(plan, firsts, state)
 
     def _fetch_type_routes(self) -> list[str] | ProblemRecord:
         """Collections of the site's public custom post types (one request: `/wp/v2/types`)."""
@@ -103,29 +134,69 @@ class RestSource:
 
     def _fetch_all(
         self,
-        plan: dict[str, dict[str, str]],
+        plan: dict[str, Query],
         firsts: dict[str, Future[Page]],
         types: Future[list[str] | ProblemRecord],
     ) -> Iterator[Record]:
         authors: dict[int, str] = {}
-        for item in self.fetch_collection("wp/v2/users", first=firsts["wp/v2/users"]):
-            record = item if isinstance(item, ProblemRecord) else parse_rest_author(item)
-            if not isinstance(record, ProblemRecord):
-                authors[record.wp_id] = record.name
-            yield record
-        for route, taxonomy in (("wp/v2/categories", "category"), ("wp/v2/tags", "post_tag")):
-            for item in self.fetch_collection(route, first=firsts[route]):
-                yield item if isinstance(item, ProblemRecord) else parse_rest_term(item, taxonomy)
+        yield from self._fetch_references(plan, firsts, authors)
         yield from self._fetch_posts(plan, firsts, types.result(), authors)
-        comments = "wp/v2/comments"
-        for item in self.fetch_collection(comments, plan[comments], firsts[comments]):
-            yield (
-                item if isinstance(item, ProblemRecord) else parse_rest_comment(item, self.timezone)
-            )
+        yield from self._fetch_comments(plan, firsts)
+
+    def _fetch_changes(
+        self, plan: dict[str, Query], firsts: dict[str, Future[Page]], state: CrawlState
+    ) -> Iterator[Record]:
+        """Changed posts first (held: an incremental set is small), then the users and terms
+        they name that the archive lacks, then the posts, then comments."""
+        held = [
+            item
+            for name in POST_QUERIES
+            if name in plan
+            for item in self.fetch_collection(*plan[name], firsts[name])
+        ]
+        posts = [item for item in held if not isinstance(item, ProblemRecord)]
+        yield from (item for item in held if isinstance(item, ProblemRecord))
+        authors = dict(state.known_authors or {})
+        for name in _missing_references(posts, authors, state.known_terms or frozenset()):
+            yield from self._fetch_references({name: REFERENCE_ROUTES[name]}, {}, authors)
+        for item in posts:
+            yield parse_rest_post(item, authors, self.timezone)
+        yield from self._fetch_comments(plan, firsts)
+
+    def fetch_visibility(self, kind: ItemKind, wp_id: int) -> Visibility | None:
+        """Ask WordPress about one item an anonymous listing no longer shows: 404/410 = gone,
+        401/403 = hidden (trashed, private, draft, unapproved: it exists, not for us), None when
+        the answer says neither."""
+        url = rest_route_url(self.root, f"{ITEM_ROUTES[kind]}/{wp_id}")
+        try:
+            self.client.get_json(url, {"_fields": "id"})
+        except HttpStatusError as exc:
+            return VISIBILITY_BY_STATUS.get(exc.status or 0)
+        except FetchError:
+            return None
+        return "public"
+
+    def _fetch_references(
+        self, plan: dict[str, Query], firsts: dict[str, Future[Page]], authors: dict[int, str]
+    ) -> Iterator[Record]:
+        """Users (their names go into `authors`), then categories and tags, those in `plan`."""
+        if "users" in plan:
+            for item in self.fetch_collection(*plan["users"], firsts.get("users")):
+                record = item if isinstance(item, ProblemRecord) else parse_rest_author(item)
+                if not isinstance(record, ProblemRecord):
+                    authors[record.wp_id] = record.name
+                yield record
+        for name, taxonomy in (("categories", "category"), ("tags", "post_tag")):
+            if name in plan:
+                for item in self.fetch_collection(*plan[name], firsts.get(name)):
+                    if isinstance(item, ProblemRecord):
+                        yield item
+                    else:
+                        yield parse_rest_term(item, taxonomy)
 
     def _fetch_posts(
         self,
-        plan: dict[str, dict[str, str]],
+        plan: dict[str, Query],
         firsts: dict[str, Future[Page]],
         types: list[str] | ProblemRecord,
         authors: dict[int, str],
@@ -134,15 +205,23 @@ class RestSource:
         if isinstance(types, ProblemRecord):
             yield types
             types = []
-        routes = [("wp/v2/posts", False), ("wp/v2/pages", False), *((t, True) for t in types)]
-        for route, optional in routes:
-            params = plan.get(route, plan["wp/v2/posts"])
-            items = self.fetch_collection(route, params, firsts.get(route), optional=optional)
+        queries = [plan["posts"], plan["pages"], *((t, plan["posts"][1]) for t in types)]
+        for n, (route, params) in enumerate(queries):
+            first = firsts.get(("posts", "pages")[n]) if n < 2 else None
+            items = self.fetch_collection(route, params, first, optional=n >= 2)
             for item in items:
                 if isinstance(item, ProblemRecord):
                     yield item
                 else:
                     yield parse_rest_post(item, authors, self.timezone)
+
+    def _fetch_comments(
+        self, plan: dict[str, Query], firsts: dict[str, Future[Page]]
+    ) -> Iterator[Record]:
+        for item in self.fetch_collection(*plan["comments"], firsts["comments"]):
+            yield (
+                item if isinstance(item, ProblemRecord) else parse_rest_comment(item, self.timezone)
+            )
 
     def fetch_collection(
         self,
@@ -244,6 +323,21 @@ class RestSource:
         if pages is None:
             return Page(number, data, total, number, counted=False)
         return Page(number, data, total, pages)
+
+
+def _missing_references(
+    posts: list[Any], authors: Mapping[int, str], terms: frozenset[int]
+) -> Iterator[str]:
+    """The reference collections to read: those naming an author or term the archive lacks."""
+    named_authors = {p.get("author") for p in posts if isinstance(p, dict)}
+    if any(isinstance(a, int) and a > 0 and a not in authors for a in named_authors):
+        yield "users"
+    for name in ("categories", "tags"):
+        ids = {
+            i for p in posts if isinstance(p, dict) for i in p.get(name) or () if isinstance(i, int)
+        }
+        if ids - terms:
+            yield name
 
 
 class SeenIds:

@@ -121,11 +121,14 @@ def legacy_postgres(postgres_database: Callable[[], str], legacy_sqlite: str) ->
     with source.connect() as reading, target.begin() as conn:
         command.upgrade(alembic_config(conn), FIRST_REVISION)
         conn.execute(text("DROP TABLE alembic_version"))
-        legacy_tables = set(inspect(reading).get_table_names())  # later revisions' are not there
+        legacy = inspect(reading)
         for table in Base.metadata.sorted_tables:
-            if table.name not in legacy_tables:
+            # The models' types (UTC datetimes), restricted to what the legacy archive holds.
+            if not legacy.has_table(table.name):
                 continue
-            rows = [dict(row._mapping) for row in reading.execute(select(table))]
+            names = [column["name"] for column in legacy.get_columns(table.name)]
+            columns = [table.c[name] for name in names]
+            rows = [dict(row._mapping) for row in reading.execute(select(*columns))]
             if rows:
                 conn.execute(table.insert(), rows)
     source.dispose()

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Engine
 
 from archive.errors import ArchiveError
-from archive.export import DATASETS, export_dataset
+from archive.export import datasets, export_dataset
 from archive.store import ArchiveStore
 from tests.archive.samples import POST_ID, SITE, SITE_URL, comment, her_post, her_records, when
 
@@ -209,9 +209,10 @@ def test_failed_export_keeps_previous_files(
         yield {name: None for name in COMMENT_FIELDS}
         raise RuntimeError("disk gone")
 
-    posts_dataset = DATASETS[0]
+    posts_dataset = datasets()[0]
     monkeypatch.setattr(
-        "archive.export.DATASETS", (posts_dataset, ("comments", [], failing_comments))
+        "archive.export.datasets",
+        lambda *_: [posts_dataset, ("comments", [], failing_comments)],
     )
     with pytest.raises(RuntimeError, match="disk gone"):
         export_dataset(engine, out, "jsonl")

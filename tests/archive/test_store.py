@@ -63,7 +63,10 @@ def test_save_twice_changes_nothing(
     clock.advance(hours=1)
     second = store.save_records(site_id, run_id, her_records())
     assert (first.authors, first.terms) == (KindCounts(inserted=1), KindCounts(inserted=2))
-    assert (first.posts, first.comments) == (KindCounts(inserted=1), KindCounts(inserted=3))
+    assert (first.posts, first.comments) == (
+        KindCounts(inserted=1, versions=1),
+        KindCounts(inserted=3, versions=3),
+    )
     assert (second.authors, second.terms) == (KindCounts(unchanged=1), KindCounts(unchanged=2))
     assert (second.posts, second.comments) == (KindCounts(unchanged=1), KindCounts(unchanged=3))
     assert {table: stored_rows(engine, table) for table in tables} == before
@@ -80,7 +83,7 @@ def test_changed_record_updates_the_row(
     store.save_records(site_id, run_id, her_records())
     first_seen = post_column(engine, "first_seen_at")
     counts = store.save_records(site_id, run_id, [her_post(title="Her (2013)")])
-    assert counts.posts == KindCounts(updated=1)
+    assert counts.posts == KindCounts(updated=1, versions=1)
     assert post_column(engine, "title") == "Her (2013)"
     assert post_column(engine, "first_seen_at") == first_seen
     assert query(engine, "SELECT count(*) FROM posts") == [(1,)]
@@ -254,8 +257,8 @@ def test_finish_run_reports_counts_and_problems(
         12,
     )
     assert summary.problems == 1
-    assert summary.counts.posts == KindCounts(inserted=1, updated=1)
-    assert summary.counts.comments == KindCounts(inserted=3)
+    assert summary.counts.posts == KindCounts(inserted=1, updated=1, versions=2)
+    assert summary.counts.comments == KindCounts(inserted=3, versions=3)
     assert summary.counts == SaveCounts.from_json(summary.counts.to_json())
     with pytest.raises(Exception, match="already finished"):
         store.finish_run(

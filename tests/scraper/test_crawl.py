@@ -148,3 +148,23 @@ def test_cli_export_of_an_empty_archive_writes_empty_files(tmp_path: Path) -> No
     assert header[0].startswith("site,id,type,url,slug,title,author,published_at")
     result = run("export", "--db", db, "--format", "xml", "--out", str(tmp_path / "out"))
     assert result.exit_code == 1 and result.output.startswith("error: ")
+
+
+def test_rest_failing_after_it_yielded_records_saves_them_and_stops_partial(tmp_path: Path) -> None:
+    """No fallback to feeds over the rows REST began: what it read is kept, the run is partial."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.get(f"{HOME}/", body=HOME_PAGE, content_type="text/html")
+        mock.get(ROOT, json={"name": "Blog", "home": HOME, "namespaces": ["wp/v2"]})
+        author = {"id": 2, "name": "Ann", "slug": "ann", "link": f"{HOME}/author/ann/"}
+        mock.get(f"{ROOT}wp/v2/users", json=[author], headers={"X-WP-TotalPages": "1"})
+        for route in ("categories", "tags", "pages", "comments"):
+            mock.get(f"{ROOT}wp/v2/{route}", json=[], headers={"X-WP-TotalPages": "1"})
+        mock.get(f"{ROOT}wp/v2/posts", status=500, body="<html>fatal error</html>")
+        feed = mock.get(f"{HOME}/feed/", body="<rss/>", content_type="application/rss+xml")
+        store = ArchiveStore(open_archive(str(tmp_path / "a.db")))
+        report = crawl_site(HOME, client(), store, CrawlSettings())
+    assert (report.status, report.source) == ("partial", "rest")
+    assert "stopped" in report.error and feed.call_count == 0
+    with sqlite3.connect(tmp_path / "a.db") as conn:
+        assert conn.execute("SELECT wp_id, name FROM authors").fetchall() == [(2, "Ann")]
+        assert conn.execute("SELECT status FROM crawl_runs").fetchall() == [("partial",)]

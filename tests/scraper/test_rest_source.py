@@ -150,13 +150,40 @@ def test_incremental_crawl_sends_high_water_marks_with_overlap() -> None:
     mark = datetime(2024, 5, 10, 12, 0, tzinfo=UTC)
     state = CrawlState(site_id=1, posts_modified_after=mark, comments_after=mark)
     list(RestSource(http, discovery()).fetch_records(state))
-    sent = {
-        urlsplit(c.request.url).path: parse_qs(urlsplit(c.request.url).query)
-        for c in responses.calls
+    sent: dict[str, list[dict[str, list[str]]]] = {}
+    for call in responses.calls:
+        parts = urlsplit(call.request.url)
+        sent.setdefault(parts.path, []).append(parse_qs(parts.query))
+    since = ["2024-05-09T12:00:00"]
+    # Edited posts by modified date, and posts the scheduler published by their date.
+    assert [q.get("modified_after") or q.get("after") for q in sent["/wp-json/wp/v2/posts"]] == [
+        since,
+        since,
+    ]
+    assert {next(k for k in q if "after" in k) for q in sent["/wp-json/wp/v2/posts"]} == {
+        "modified_after",
+        "after",
     }
-    assert sent["/wp-json/wp/v2/posts"]["modified_after"] == ["2024-05-09T12:00:00"]
-    assert sent["/wp-json/wp/v2/comments"]["after"] == ["2024-05-09T12:00:00"]
-    assert "after" not in sent["/wp-json/wp/v2/users"]
+    assert sent["/wp-json/wp/v2/comments"][0]["after"] == since
+    assert "after" not in sent["/wp-json/wp/v2/users"][0]
+
+
+@responses.activate
+def test_incremental_crawl_reads_users_and_terms_only_for_ones_the_archive_lacks() -> None:
+    serve_site(posts=3, comments=2)
+    mark = datetime(2024, 5, 10, 12, 0, tzinfo=UTC)
+    known = CrawlState(
+        site_id=1,
+        posts_modified_after=mark,
+        comments_after=mark,
+        known_authors={2: "Ann"},
+        known_terms=frozenset({3}),
+    )
+    records = list(RestSource(client(), discovery()).fetch_records(known))
+    paths = {urlsplit(c.request.url).path for c in responses.calls}
+    assert paths == {"/wp-json/wp/v2/posts", "/wp-json/wp/v2/pages", "/wp-json/wp/v2/comments"}
+    posts = [r for r in records if isinstance(r, PostRecord)]
+    assert posts and {p.author_name for p in posts} == {"Ann"}
 
 
 @responses.activate

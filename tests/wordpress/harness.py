@@ -125,6 +125,9 @@ SITE_SPECS: dict[str, SiteSpec] = {
             True,
             {**_PAGED_COMMENTS, "default_comments_page": "newest", "rss_use_excerpt": 1},
         ),
+        # Changed between crawls by the history tests (tests/wordpress/mutations.php), and
+        # reseeded by them: no other test may read it.
+        SiteSpec("mutable", str(SITE_NETWORK[10]), "twentytwentyone", PRETTY, False, {}),
     )
 }
 SITE_NAMES: tuple[str, ...] = tuple(SITE_SPECS)

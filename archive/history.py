@@ -1,0 +1,214 @@
+"""Versions of posts and comments: a new one when the visible content changes, none when it does not.
+
+A version holds the visible fields (post: title, body, excerpt, status, terms, rating, author name;
+comment: author name and URL, text), their hash, and the crawl runs that first and last saw it.
+The current version is the one the row holds (`is_current`). When a sweep finds an item no longer
+public, a tombstone version (same fields, `deleted_reason` set) becomes current, so an item that
+comes back starts a new version and its history keeps the gap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import Connection, Table, bindparam, insert, select, update
+
+from archive.columns import fingerprint
+from archive.models import COMMENT_VERSIONS, COMMENTS, POST_TERMS, POST_VERSIONS, POSTS, TERMS
+from archive.upsert import chunked
+
+DeletedReason = str  # "gone" | "hidden"
+DELETED_REASONS = ("gone", "hidden")
+
+
+@dataclass(frozen=True)
+class VersionedKind:
+    """A table whose visible content is versioned: its columns and its versions table."""
+
+    table: Table
+    versions: Table
+    owner: str  # the versions table's foreign key column
+    visible: tuple[str, ...]
+    with_terms: bool
+
+
+POST_HISTORY = VersionedKind(
+    POSTS,
+    POST_VERSIONS,
+    "post_id",
+    (
+        "title",
+        "excerpt",
+        "status",
+        "content_html",
+        "content_text",
+        "author_name",
+        "rating_value",
+        "rating_scale",
+    ),
+    with_terms=True,
+)
+COMMENT_HISTORY = VersionedKind(
+    COMMENTS,
+    COMMENT_VERSIONS,
+    "comment_id",
+    ("author_name", "author_url", "content_html", "content_text"),
+    with_terms=False,
+)
+
+
+class Visible(NamedTuple):
+    """A row's visible fields as stored, with its identity and current content hash."""
+
+    site_id: int
+    wp_id: int
+    content_hash: str | None
+    fields: dict[str, Any]
+
+
+def save_versions(
+    conn: Connection,
+    kind: VersionedKind,
+    row_ids: Sequence[int],
+    changed_ids: Iterable[int],
+    run_id: int,
+    now: datetime,
+) -> int:
+    """After a batch's upsert: a version for each row whose visible content is new; the current
+    version of every other row is marked seen by `run_id`. Returns the versions written.
+
+    Only rows the upsert changed, and rows with no current version (new, or back from deletion),
+    are read again, in batched queries."""
+    candidates = set(changed_ids) | _without_version(conn, kind, row_ids)
+    stored = _visible_fields(conn, kind, sorted(candidates))
+    new = {
+        row_id: (digest, visible)
+        for row_id, visible in stored.items()
+        if (digest := fingerprint(visible.fields)) != visible.content_hash
+    }
+    _write_versions(conn, kind, new, run_id, now, reason=None)
+    for chunk in chunked(sorted(set(row_ids) - new.keys())):
+        conn.execute(
+            update(kind.versions)
+            .where(kind.versions.c[kind.owner].in_(chunk), kind.versions.c.is_current)
+            .values(last_seen_run_id=run_id, last_seen_at=now)
+        )
+    return len(new)
+
+
+def save_tombstones(
+    conn: Connection,
+    kind: VersionedKind,
+    reasons: Mapping[int, DeletedReason],
+    run_id: int,
+    now: datetime,
+) -> None:
+    """Mark rows (by row id) deleted, with a tombstone version each; their content_hash is cleared
+    so the item starts a new version when it comes back."""
+    stored = _visible_fields(conn, kind, sorted(reasons))
+    for reason in DELETED_REASONS:
+        ids = [row_id for row_id, why in reasons.items() if why == reason]
+        tombstones = {
+            i: (fingerprint({**stored[i].fields, "deleted": reason}), stored[i]) for i in ids
+        }
+        _write_versions(conn, kind, tombstones, run_id, now, reason=reason)
+        for chunk in chunked(sorted(ids)):
+            conn.execute(
+                update(kind.table)
+                .where(kind.table.c.id.in_(chunk))
+                .values(deleted_at=now, deleted_reason=reason, content_hash=None)
+            )
+
+
+def _without_version(conn: Connection, kind: VersionedKind, row_ids: Sequence[int]) -> set[int]:
+    found: set[int] = set()
+    for chunk in chunked(sorted(row_ids)):
+        stmt = select(kind.table.c.id).where(
+            kind.table.c.id.in_(chunk), kind.table.c.content_hash.is_(None)
+        )
+        found.update(conn.scalars(stmt))
+    return found
+
+
+def _visible_fields(
+    conn: Connection, kind: VersionedKind, row_ids: Sequence[int]
+) -> dict[int, Visible]:
+    """row id -> its visible fields as stored now."""
+    table = kind.table
+    out: dict[int, Visible] = {}
+    head = (table.c.id, table.c.site_id, table.c.wp_id, table.c.content_hash)
+    for chunk in chunked(row_ids):
+        stmt = select(*head, *(table.c[name] for name in kind.visible)).where(table.c.id.in_(chunk))
+        terms = _term_names(conn, chunk) if kind.with_terms else {}
+        for row_id, site_id, wp_id, content_hash, *values in conn.execute(stmt):
+            fields = dict(zip(kind.visible, values, strict=True))
+            if kind.with_terms:
+                fields["terms"] = sorted(terms.get(row_id, []))
+            out[row_id] = Visible(site_id, wp_id, content_hash, fields)
+    return out
+
+
+def _term_names(conn: Connection, post_ids: Sequence[int]) -> dict[int, list[list[str]]]:
+    stmt = (
+        select(POST_TERMS.c.post_id, TERMS.c.taxonomy, TERMS.c.name)
+        .join(TERMS, TERMS.c.id == POST_TERMS.c.term_id)
+        .where(POST_TERMS.c.post_id.in_(post_ids))
+    )
+    found: dict[int, list[list[str]]] = {}
+    for post_id, taxonomy, name in conn.execute(stmt):
+        found.setdefault(post_id, []).append([taxonomy, name])
+    return found
+
+
+def _write_versions(
+    conn: Connection,
+    kind: VersionedKind,
+    versions: Mapping[int, tuple[str, Visible]],
+    run_id: int,
+    now: datetime,
+    reason: DeletedReason | None,
+) -> None:
+    """Insert `versions` (row id -> (hash, fields)) as current; the ones they replace are not."""
+    if not versions:
+        return
+    owner = kind.versions.c[kind.owner]
+    for chunk in chunked(sorted(versions)):
+        conn.execute(
+            update(kind.versions)
+            .where(owner.in_(chunk), kind.versions.c.is_current)
+            .values(is_current=False)
+        )
+    rows = [
+        {
+            kind.owner: row_id,
+            "site_id": visible.site_id,
+            "wp_id": visible.wp_id,
+            "content_hash": digest,
+            "fields": _jsonable(visible.fields),
+            "deleted_reason": reason,
+            "is_current": True,
+            "first_seen_run_id": run_id,
+            "last_seen_run_id": run_id,
+            "first_seen_at": now,
+            "last_seen_at": now,
+        }
+        for row_id, (digest, visible) in sorted(versions.items())
+    ]
+    conn.execute(insert(kind.versions), rows)
+    if reason is None:
+        conn.execute(
+            update(kind.table)
+            .where(kind.table.c.id == bindparam("b_id"))
+            .values(content_hash=bindparam("b_hash")),
+            [
+                {"b_id": row_id, "b_hash": digest}
+                for row_id, (digest, _) in sorted(versions.items())
+            ],
+        )
+
+
+def _jsonable(fields: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in fields.items()}
