@@ -33,7 +33,7 @@ http:
 """
 # Derived from the rows a crawl stored: a gap changes them without anything wrong being stored.
 DERIVED = ("comment_count", "depth", "root_id", "is_orphan")
-SEEN_COLUMNS = frozenset({"first_seen_at", "last_seen_at"})
+SEEN_COLUMNS = frozenset({"first_seen_at", "last_seen_at", "last_seen_run_id"})
 Rows = dict[str, dict[int, dict[str, Any]]]
 
 

@@ -43,7 +43,7 @@ def test_bad_periods_and_sqlite_are_one_line_errors(
     postgres_database: Callable[[], str], tmp_path: Path
 ) -> None:
     code, out = run("sites", "add", "a.example", "--every", "hourly", "--db", postgres_database())
-    assert code == 1 and "'hourly' is not a duration" in out
+    assert code == 2 and "'hourly' is not a duration" in out
     sqlite = tmp_path / "archive.db"
     for args in (("sites", "add", "a.example"), ("worker",), ("status",)):
         code, out = run(*args, "--db", str(sqlite))
