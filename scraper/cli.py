@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
 
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from archive.schedule import Schedule
     from archive.store import ArchiveStore
     from scraper.config import Config
+    from scraper.exchange import ExchangeHook
     from scraper.http import HttpClient
     from scraper.jobs import JobRunner
     from scraper.site_input import SiteInput
@@ -100,10 +102,16 @@ def crawl(
             raise typer.Exit(1)
 
 
-def _crawl_all(sites: list[SiteInput], cfg: Config, console: Console, output: Output) -> int:
+def _crawl_all(
+    sites: list[SiteInput],
+    cfg: Config,
+    console: Console,
+    output: Output = "text",
+    hooks: Sequence[ExchangeHook] = (),
+) -> int:
     """Crawl each site in turn, one summary each; return how many failed or were partial.
     One site's failure does not stop the others (a cron job's list goes on). A signal stops
-    them all."""
+    them all. `hooks` see every HTTP exchange."""
     from archive.db import open_archive
     from archive.store import ArchiveStore
     from scraper.http import HttpClient
@@ -111,6 +119,8 @@ def _crawl_all(sites: list[SiteInput], cfg: Config, console: Console, output: Ou
 
     store = ArchiveStore(open_archive(cfg.database), traits=archive_traits())
     client = HttpClient(cfg.http)
+    for exchange_hook in hooks:
+        client.add_exchange_hook(exchange_hook)
     failures = 0
     try:
         with stop_on_signals(client.stop) as interruption:
@@ -351,3 +361,50 @@ def _schedule(cfg: Config) -> Schedule:
 
 def _sites(count: int) -> str:
     return f"{count} site" if count == 1 else f"{count} sites"
+
+
+@app.command()
+def backup(
+    url: Annotated[str, typer.Argument(help="The site to back up.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The backup folder.")],
+    config: ConfigOption = None,
+    full: Annotated[bool | None, typer.Option("--full", help="Re-read everything.")] = None,
+    rate_limit: Annotated[float | None, typer.Option(help="Requests/second per host.")] = None,
+    warc: Annotated[
+        bool, typer.Option("--warc", help="Record every HTTP exchange (WARC).")
+    ] = False,
+) -> None:
+    """Back a site up into a folder (archive.db, site.wxr, JSONL, metadata.yml, MANIFEST.json);
+    again into the same folder, only what changed is fetched."""
+    from archive.backup import WARC_DIR, commit_backup, open_backup
+    from scraper.site_input import parse_site_input
+    from scraper.warc import WarcRecorder
+
+    with error_exit():
+        site = parse_site_input(url)
+        stage = open_backup(out)
+        cfg = _config(
+            config, database=stage.database_url, crawl__full=full, http__rate_limit=rate_limit
+        )
+        recorder = [WarcRecorder(stage.staging / WARC_DIR)] if warc else []
+        failed = _crawl_all([site], cfg, Console(), hooks=recorder)
+        for hook in recorder:
+            hook.close()
+        if failed:
+            raise typer.Exit(1)  # the previous backup stays as it was
+        manifest = commit_backup(stage)
+        typer.echo(f"{len(manifest['files'])} files checked into {out / 'MANIFEST.json'}")
+
+
+@app.command()
+def verify(folder: Annotated[Path, typer.Argument(help="A backup folder.")]) -> None:
+    """Check every file of a backup folder against its manifest; exit 1 naming each bad file."""
+    from archive.manifest import verify_backup
+
+    with error_exit():
+        problems = verify_backup(folder)
+        for problem in problems:
+            typer.echo(f"{problem.name}: {problem.reason}", err=True)
+        if problems:
+            raise typer.Exit(1)
+        typer.echo(f"{folder}: every file matches its manifest")

@@ -28,7 +28,15 @@ from tests.wordpress.harness import WordPressSite, interrupt_on_sigterm  # noqa:
 from tests.wordpress.pool import SitePool  # noqa: E402
 
 WP_FIXTURES = frozenset(
-    {"wp_sites", "wp_rest", "wp_plain", "wp_closed_classic", "wp_closed_block", "wp_mutable"}
+    {
+        "wp_sites",
+        "wp_rest",
+        "wp_plain",
+        "wp_closed_classic",
+        "wp_closed_block",
+        "wp_mutable",
+        "wp_restore",
+    }
 )
 
 
@@ -65,6 +73,13 @@ def wp_rest(wp_pool: SitePool) -> WordPressSite:
 def wp_plain(wp_pool: SitePool) -> WordPressSite:
     """REST open, plain permalinks (/wp-json/ 404s, use ?rest_route=/), twentytwentyone."""
     return wp_pool.get(("plain",))["plain"]
+
+
+@pytest.fixture(scope="session")
+def wp_restore(wp_pool: SitePool) -> WordPressSite:
+    """WordPress installed (twentytwentyone, pretty permalinks) with no content: to import into.
+    A test that fills it calls reseed() afterwards to empty it again."""
+    return wp_pool.get(("restore",))["restore"]
 
 
 @pytest.fixture(scope="session")

@@ -17,6 +17,7 @@ from alembic import command
 from sqlalchemy import Engine, MetaData, create_engine, inspect, select, text
 
 from archive.db import normalize_database_url, open_archive
+from archive.dictionary import SEARCH_TABLES
 from archive.migrations import FIRST_REVISION, alembic_config
 from archive.models import Base, Meta
 from archive.records import SourceTraits
@@ -84,13 +85,19 @@ def site_run(store: ArchiveStore) -> tuple[int, int]:
 LEGACY_ARCHIVE = Path(__file__).parents[1] / "fixtures" / "archives" / "legacy-v1.db"
 
 
+def is_search_index(name: str) -> bool:
+    """A full-text index table (SQLite FTS5 and its shadow tables): derived data, not rows."""
+    return name.startswith(tuple(SEARCH_TABLES))
+
+
 def table_rows(url: str) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table, ordered by primary key, read through a plain engine."""
+    """Every row of every table (not the search indexes), ordered by primary key, read through a
+    plain engine."""
     engine = create_engine(normalize_database_url(url))
     try:
         with engine.connect() as conn:
             metadata = MetaData()
-            metadata.reflect(conn)
+            metadata.reflect(conn, only=lambda name, _: not is_search_index(name))
             return {
                 name: [
                     tuple(row)

@@ -11,7 +11,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, create_engine, inspect
+from sqlalchemy import Connection, Engine, create_engine, inspect
 from typer.testing import CliRunner
 
 from archive.db import normalize_database_url, open_archive
@@ -24,7 +24,7 @@ from archive.migrations import (
 from archive.models import Base
 from archive.store import ArchiveStore
 from scraper.cli import app
-from tests.archive.conftest import table_rows
+from tests.archive.conftest import is_search_index, table_rows
 
 
 def upgrade(url: str) -> str:
@@ -69,9 +69,11 @@ def test_crawl_upgrades_a_legacy_archive_by_itself(legacy_url: str) -> None:
     assert table_rows(legacy_url)["alembic_version"] == [(head_revision(),)]
 
 
-def not_job_queue(name: str | None, type_: str, parents: dict[str, str | None]) -> bool:
-    """The job queue's tables (procrastinate_*, from `db upgrade` on PostgreSQL) are not ours."""
-    return not (type_ == "table" and (name or "").startswith("procrastinate_"))
+def ours(name: str | None, type_: str, parents: dict[str, str | None]) -> bool:
+    """What the models declare: not the job queue's tables (procrastinate_*, from `db upgrade` on
+    PostgreSQL), nor SQLite's full-text index tables (archive/search.py)."""
+    queue = type_ == "table" and (name or "").startswith("procrastinate_")
+    return not queue and not is_search_index(name or "")
 
 
 def test_migrated_schema_is_the_models_schema(engine: Engine, legacy_url: str) -> None:
@@ -81,7 +83,7 @@ def test_migrated_schema_is_the_models_schema(engine: Engine, legacy_url: str) -
     legacy = open_archive(legacy_url)
     for each in (engine, legacy):
         with each.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"include_name": not_job_queue})
+            context = MigrationContext.configure(conn, opts={"include_name": ours})
             assert compare_metadata(context, Base.metadata) == []
     legacy.dispose()
 
@@ -123,6 +125,25 @@ def test_the_head_constant_is_alembics_head() -> None:
     assert head_revision() == script_head_revision()
 
 
+def search_objects(conn: Connection) -> list[tuple[str, str]]:
+    """The views (both backends) and, on SQLite, the search tables and triggers, by name."""
+    if conn.dialect.name != "sqlite":
+        return sorted((name, "view") for name in inspect(conn).get_view_names())
+    rows = conn.exec_driver_sql(
+        "SELECT name, type FROM sqlite_master WHERE type IN ('view', 'trigger')"
+        " OR name LIKE '%_fts%' ORDER BY name"
+    )
+    return [(name, kind) for name, kind in rows]
+
+
+def search_objects_of_new_archive(tmp_path: Path) -> list[tuple[str, str]]:
+    engine = open_archive(str(tmp_path / "new-for-comparison.db"))
+    with engine.connect() as conn:
+        found = search_objects(conn)
+    engine.dispose()
+    return found
+
+
 @pytest.mark.parametrize(
     "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 )
@@ -137,6 +158,11 @@ def test_the_revisions_from_nothing_build_the_models_schema(
     with engine.begin() as conn:
         command.upgrade(alembic_config(conn), "head")
     with engine.connect() as conn:
-        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+        context = MigrationContext.configure(conn, opts={"include_name": ours})
+        assert compare_metadata(context, Base.metadata) == []
         assert current_revision(conn) == head_revision()
+        new = search_objects_of_new_archive(tmp_path)
+        assert search_objects(conn) == (
+            new if backend == "sqlite" else [v for v in new if v[1] == "view"]
+        )
     engine.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import math
 import re
@@ -11,9 +12,12 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from lxml import html as lxml_html
 from typer.testing import CliRunner
 
 from scraper.cli import app
+
+TYPOGRAPHY = str.maketrans({"‘": "'", "’": "'", "′": "'", "“": '"', "”": '"', "″": '"', "–": "-", "—": "-", "×": "x", "…": "..."})  # fmt: skip
 
 
 def run_cli(*args: str) -> str:
@@ -113,3 +117,15 @@ def minimal_requests(truth: dict[str, Any]) -> int:
 def normalize_space(text: str) -> str:
     """Collapse all whitespace, for comparing texts whose line breaks differ."""
     return re.sub(r"\s+", " ", text).strip()
+
+
+def as_text(markup: str) -> str:
+    """What a reader sees of some HTML (or plain text): typography normalized, without spaces
+    (markup puts them differently: `</li><li>` in the source, a line break in the rendered page)."""
+    if not markup.strip():
+        return ""
+    tree = lxml_html.fragment_fromstring(markup, create_parent="div")
+    for node in tree.xpath("//script|//style"):
+        node.drop_tree()
+    text = html.unescape(tree.text_content()).translate(TYPOGRAPHY)
+    return re.sub(r"\s+", "", re.sub(r"-+", "-", text))

@@ -11,21 +11,18 @@ ours come from the rendered page (texturized quotes, sanitized HTML), core's are
 from __future__ import annotations
 
 import html
-import re
 from typing import Any
 
 import pytest
-from lxml import html as lxml_html
 
 from archive.db import open_archive
 from archive.export.wxr import export_wxr
-from tests.e2e.helpers import crawl_args, run_cli
+from tests.e2e.helpers import as_text, crawl_args, run_cli
 from tests.wordpress.harness import HERE
 from tests.wxr_reader import read_wxr
 
 pytestmark = pytest.mark.wordpress
 
-TYPOGRAPHY = str.maketrans({"‘": "'", "’": "'", "′": "'", "“": '"', "”": '"', "″": '"', "–": "-", "—": "-", "×": "x", "…": "..."})  # fmt: skip
 SAME_ITEM_FIELDS = [
     "link",
     "post_name",
@@ -73,18 +70,6 @@ def exports(wp_rest: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str,
         "counts": counts,
         "truth": wp_rest.truth(),
     }
-
-
-def as_text(markup: str) -> str:
-    """What a reader sees of some HTML (or plain text): typography normalized, without spaces
-    (markup puts them differently: `</li><li>` in the source, a line break in the rendered page)."""
-    if not markup.strip():
-        return ""
-    tree = lxml_html.fragment_fromstring(markup, create_parent="div")
-    for node in tree.xpath("//script|//style"):
-        node.drop_tree()
-    text = html.unescape(tree.text_content()).translate(TYPOGRAPHY)
-    return re.sub(r"\s+", "", re.sub(r"-+", "-", text))
 
 
 def public_core_items(exports: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -79,6 +79,7 @@ class SiteSpec:
     permalink: str
     rest_closed: bool
     options: dict[str, Any]
+    content: bool = True  # False: WordPress installed and nothing in it (a site to import into)
 
     @property
     def db_name(self) -> str:
@@ -128,9 +129,11 @@ SITE_SPECS: dict[str, SiteSpec] = {
         # Changed between crawls by the history tests (tests/wordpress/mutations.php), and
         # reseeded by them: no other test may read it.
         SiteSpec("mutable", str(SITE_NETWORK[10]), "twentytwentyone", PRETTY, False, {}),
+        SiteSpec("restore", str(SITE_NETWORK[6]), "twentytwentyone", PRETTY, False, {}, False),
     )
 }
-SITE_NAMES: tuple[str, ...] = tuple(SITE_SPECS)
+# The seeded sites (the empty one is started by name, by the tests that import into it).
+SITE_NAMES: tuple[str, ...] = tuple(name for name, spec in SITE_SPECS.items() if spec.content)
 
 
 @dataclass
@@ -234,6 +237,7 @@ def _seed_settings(spec: SiteSpec) -> dict[str, Any]:
         "blogname": f"wparchive test blog ({spec.name})",
         "theme": spec.theme,
         "options": options,
+        "content": spec.content,
     }
 
 

@@ -106,7 +106,7 @@ add_filter('pre_http_request', function () {
 wparchive_install($wparchive_settings);
 // One transaction: thousands of autocommits would each wait for a disk flush.
 $GLOBALS['wpdb']->query('START TRANSACTION');
-$wparchive_counts = wparchive_seed_content();
+$wparchive_counts = $wparchive_settings['content'] ? wparchive_seed_content() : array();
 $GLOBALS['wpdb']->query('COMMIT');
 
 global $wpdb;

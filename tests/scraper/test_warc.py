@@ -1,0 +1,115 @@
+"""WARC recording: request and response records per exchange, bodies as sent, rotation, `warcio check`."""
+
+from __future__ import annotations
+
+import gzip
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from warcio.archiveiterator import ArchiveIterator
+
+from scraper.exchange import Exchange, Headers, Response
+from scraper.warc import WarcRecorder
+
+HTML = "<html><body><p>Her: 10/10 ✓</p></body></html>".encode()
+
+
+def exchange(url: str, raw: bytes, headers: list[tuple[str, str]], body: bytes) -> Exchange:
+    response = Response(url, 200, "OK", Headers(headers), body)
+    request = (("User-Agent", "wparchive-test"), ("Accept-Encoding", "gzip"))
+    return Exchange(
+        "GET", url, request, datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC), 0.1, response, raw
+    )
+
+
+SAMPLES = [
+    exchange("http://127.0.0.1/plain", HTML, [("Content-Type", "text/html")], HTML),
+    exchange(
+        "http://127.0.0.1/gz?page=2",
+        gzip.compress(HTML),
+        [("Content-Type", "text/html"), ("Content-Encoding", "gzip")],
+        HTML,
+    ),
+    exchange(
+        "http://127.0.0.1/chunked",
+        gzip.compress(HTML),
+        [("Content-Encoding", "gzip"), ("Transfer-Encoding", "chunked")],
+        HTML,
+    ),
+]
+
+
+def read_records(paths: list[Path]) -> list[dict[str, Any]]:
+    records = []
+    for path in paths:
+        with path.open("rb") as file:
+            for record in ArchiveIterator(file):
+                records.append(
+                    {
+                        "type": record.rec_type,
+                        "uri": record.rec_headers.get_header("WARC-Target-URI"),
+                        "date": record.rec_headers.get_header("WARC-Date"),
+                        "version": record.rec_headers.protocol,
+                        "line": (
+                            f"{record.http_headers.protocol} {record.http_headers.statusline}"
+                            if record.http_headers
+                            else ""
+                        ),
+                        "content": record.content_stream().read(),
+                        "headers": record.http_headers.headers if record.http_headers else [],
+                    }
+                )
+    return records
+
+
+def test_each_exchange_is_a_response_and_a_request_with_the_body_as_sent(tmp_path: Path) -> None:
+    recorder = WarcRecorder(tmp_path / "warc")
+    for sample in SAMPLES:
+        recorder(sample)
+    recorder.close()
+    records = read_records(recorder.files)
+    assert [(r["type"], r["uri"]) for r in records] == [
+        (kind, sample.url) for sample in SAMPLES for kind in ("response", "request")
+    ]
+    assert {r["version"] for r in records} == {"WARC/1.1"}
+    assert {r["date"] for r in records} == {"2026-01-02T03:04:05.000006Z"}
+    responses = [r for r in records if r["type"] == "response"]
+    assert [r["content"] for r in responses] == [s.response.body for s in SAMPLES if s.response]
+    assert responses[1]["headers"] == [("Content-Type", "text/html"), ("Content-Encoding", "gzip")]
+    requests = [r for r in records if r["type"] == "request"]
+    assert requests[1]["line"] == "GET /gz?page=2 HTTP/1.1"
+    assert responses[1]["line"] == "HTTP/1.1 200 OK"
+    assert ("Host", "127.0.0.1") in requests[1]["headers"]
+
+
+def test_the_raw_gzip_body_is_stored_compressed(tmp_path: Path) -> None:
+    recorder = WarcRecorder(tmp_path)
+    recorder(SAMPLES[1])
+    recorder.close()
+    with recorder.files[0].open("rb") as file:
+        record = next(iter(ArchiveIterator(file)))
+        assert record.raw_stream.read() == SAMPLES[1].raw_body
+
+
+def test_files_rotate_past_the_size_limit_and_pass_warcio_check(tmp_path: Path) -> None:
+    recorder = WarcRecorder(tmp_path, max_bytes=1)
+    for sample in SAMPLES:
+        recorder(sample)
+    recorder.close()
+    assert len(recorder.files) == len(SAMPLES) and recorder.records == 2 * len(SAMPLES)
+    assert len(read_records(recorder.files)) == 2 * len(SAMPLES)
+    warcio = Path(sys.executable).parent / "warcio"
+    check = subprocess.run(
+        [str(warcio), "check", "-v", *map(str, recorder.files)], capture_output=True, text=True
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_an_exchange_without_a_response_is_not_recorded(tmp_path: Path) -> None:
+    recorder = WarcRecorder(tmp_path)
+    recorder(Exchange("GET", "http://127.0.0.1/", (), datetime.now(UTC), 0.0, None))
+    recorder.close()
+    assert recorder.files == [] and recorder.records == 0
