@@ -85,7 +85,8 @@ class Response:
 
     @property
     def text(self) -> str:
-        """The body decoded with the declared charset, else UTF-8 (what WordPress serves)."""
+        """The body decoded with the declared charset, else UTF-8 (what WordPress serves), with
+        replacement characters: only for what is never stored (robots.txt, a home page title)."""
         return self.body.decode(self.charset or "utf-8", "replace")
 
 
@@ -123,19 +124,44 @@ _NUL_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
-def decode_json(response: Response) -> Any:
-    """The body as JSON (declared charset, else UTF-8 with or without a BOM), or NOT_JSON.
+# An XML declaration's encoding: what a feed served without a charset parameter is in.
+_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding=["']([A-Za-z0-9._-]+)["']""")
 
-    Raises UndecodableError for bytes that are not text in that charset, or a string no UTF-8 can
-    hold (a lone surrogate): a recorded problem, never replacement characters in the archive."""
+
+def decode_text(response: Response) -> str:
+    """The body as text: the declared charset (the Content-Type's, else an XML declaration's),
+    else UTF-8 with or without a BOM. The one decoder for everything that is stored (JSON, feeds,
+    HTML pages).
+
+    Raises UndecodableError for bytes that are not text in that charset: a recorded problem,
+    never replacement characters in the archive."""
+    charset = response.charset or _xml_charset(response.body) or "utf-8-sig"
     try:
-        text = _NUL_ESCAPE.sub(r"\1", response.body.decode(response.charset or "utf-8-sig"))
+        return response.body.decode(charset)
     except UnicodeDecodeError as exc:
         raise UndecodableError(
             f"{response.url}: not valid {exc.encoding.upper()} at byte {exc.start}; not stored",
             response.url,
             response.status,
         ) from None
+
+
+def _xml_charset(body: bytes) -> str | None:
+    match = _XML_ENCODING.match(body[:200])
+    if match is None:
+        return None
+    try:
+        return codecs.lookup(match.group(1).decode("ascii")).name
+    except LookupError:
+        return None
+
+
+def decode_json(response: Response) -> Any:
+    """The body as JSON (decoded by `decode_text`), or NOT_JSON.
+
+    Raises UndecodableError for bytes that are not text in their charset, or a string no UTF-8
+    can hold (a lone surrogate): a recorded problem, never replacement characters in the archive."""
+    text = _NUL_ESCAPE.sub(r"\1", decode_text(response))
     try:
         data = json.loads(text)
     except ValueError:

@@ -172,8 +172,6 @@ class HttpClient:
         while True:
             self._raise_if_stopped(url)
             self._throttle(url).wait()
-            with self._lock:
-                self.requests_made += 1
             try:
                 response = self._follow(method, url, params, follow_off_host)
             except TransportFailure as failure:
@@ -298,6 +296,9 @@ class HttpClient:
         timeout = (min(self.settings.connect_timeout, left), min(self.settings.read_timeout, left))
         with self._in_flight:
             self._raise_if_stopped(url)  # stopped while this thread waited for a slot
+            # Counted as it is sent, each redirect hop too: what the server's log shows.
+            with self._lock:
+                self.requests_made += 1
             try:
                 sent = self.session.request(
                     method,

@@ -8,7 +8,7 @@ from typing import Protocol
 
 from archive.records import CrawlState, ProblemRecord, Record
 from scraper.errors import SITE_REFUSALS, FetchError
-from scraper.exchange import Response
+from scraper.exchange import Response, decode_text
 from scraper.http import HttpClient
 from scraper.parse.dates import format_iso_utc
 
@@ -32,14 +32,18 @@ def fetch_or_problem(
     client: HttpClient, url: str, problems: list[ProblemRecord], kind: str, what: str
 ) -> Response | None:
     """GET `url`; when this one URL fails, record `what: cause` as a `kind` problem and return
-    None so the crawl goes on. A refusal of the whole site (SITE_REFUSALS) propagates."""
+    None so the crawl goes on. A refusal of the whole site (SITE_REFUSALS) propagates. A success
+    whose body is not text in its charset fails too: what is stored is never guessed text."""
     try:
-        return client.get(url)
+        response = client.get(url)
+        if response.status < 400:
+            decode_text(response)
     except SITE_REFUSALS:
         raise
     except FetchError as exc:
         problems.append(ProblemRecord(kind, f"{what}: {exc}", url))
         return None
+    return response
 
 
 def since_params(param: str, mark: datetime | None, offset: str = "") -> dict[str, str]:

@@ -44,8 +44,10 @@ from scraper.errors import (
     SITE_REFUSALS,
     DiscoveryError,
     RobotsDisallowedError,
+    UndecodableError,
     WparchiveError,
 )
+from scraper.exchange import decode_text
 from scraper.http import HttpClient
 from scraper.parse.feed import (
     FeedComment,
@@ -161,7 +163,9 @@ class FeedSource:
         for url in dict.fromkeys(c for c in candidates if c):
             try:
                 response = self.client.get(url)
-            except RobotsDisallowedError as exc:
+                if response.status == 200:
+                    decode_text(response)
+            except (RobotsDisallowedError, UndecodableError) as exc:
                 reasons.append(str(exc))
                 continue
             ctype = response.headers.get("Content-Type", "")

@@ -30,6 +30,7 @@ from scraper.errors import (
     RobotsDisallowedError,
     WparchiveError,
 )
+from scraper.exchange import decode_text
 from scraper.http import HttpClient
 from scraper.parse import selectors as sel
 from scraper.parse.comments import parse_comments
@@ -154,6 +155,10 @@ def _fetch_html(client: HttpClient, url: str, problems: list[ProblemRecord]) -> 
     not an exception."""
     try:
         response = client.get(url)
+        if response.status >= 400:
+            problems.append(ProblemRecord("http", f"{url} answered {response.status}", url))
+            return None
+        text = decode_text(response)
     except SITE_REFUSALS:
         raise
     except RobotsDisallowedError as exc:
@@ -162,10 +167,7 @@ def _fetch_html(client: HttpClient, url: str, problems: list[ProblemRecord]) -> 
     except FetchError as exc:
         problems.append(ProblemRecord("http", str(exc), url))
         return None
-    if response.status >= 400:
-        problems.append(ProblemRecord("http", f"{url} answered {response.status}", url))
-        return None
-    return parse_page(response.text, response.url or url)
+    return parse_page(text, response.url or url)
 
 
 class HtmlSource:

@@ -115,6 +115,22 @@ def rss(base: str) -> str:
     )
 
 
+def post_query(path: str) -> int:
+    """The `p` query parameter of a request path (a post's plain permalink), 0 when absent."""
+    value = parse_qs(urlsplit(path).query).get("p", [""])[0]
+    return int(value) if value.isdigit() else 0
+
+
+def post_html(wp_id: int, base: str) -> str:
+    """A classic theme's page of one post, as the HTML source reads it."""
+    return (
+        f"<!DOCTYPE html><html><head><title>Post {wp_id}</title></head><body>"
+        f'<article id="post-{wp_id}" class="post-{wp_id} post type-post status-publish">'
+        f'<h1 class="entry-title">Post {wp_id}</h1>'
+        f'<div class="entry-content"><p>Post {wp_id} body</p></div></article></body></html>'
+    )
+
+
 def dumps(data: Any) -> bytes:
     """JSON as WordPress sends it (UTF-8, non-ASCII escaped)."""
     return json.dumps(data).encode("utf-8")

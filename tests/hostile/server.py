@@ -30,11 +30,15 @@ SITE_FAULTS = (
     "cloudflare",
     "not-wordpress",
     "invalid-feed",
+    "bad-utf8-feed",
+    "bad-utf8-html",
     "site-moved",
     "needs-auth",
 )
 DATA_FAULTS = ("short-total", "nul-bytes", "zero-dates", "retry-after", "redirect-off-host")
 LOOP_FAULTS = ("redirect-loop",)
+# REST closed: these sites are read through their feed and post pages.
+CLOSED_FAULTS = ("invalid-feed", "bad-utf8-feed", "bad-utf8-html")
 FAULTS = ("none", *PAGE_FAULTS, *SITE_FAULTS, *DATA_FAULTS, *LOOP_FAULTS)
 AUTH = ("reader", "s3cret-Pa55")  # the password the "needs-auth" site wants
 
@@ -159,11 +163,21 @@ class _Handler(BaseHTTPRequestHandler):
         elif fault == "not-wordpress":
             page = b"<html><title>Shop</title><body>Buy things</body></html>"
             self.send(200 if path == "/" else 404, page, "text/html", {})
-        elif fault == "invalid-feed" and path.startswith("/wp-json"):
+        elif fault in CLOSED_FAULTS and path.startswith("/wp-json"):
             error = {"code": "rest_login_required", "message": "closed", "data": {"status": 401}}
             self.send(401, content.dumps(error), "application/json", {})
         elif fault == "invalid-feed" and path == "/feed/":
             self.send(200, b"<?xml version='1.0'?><rss><channel><item>", "application/rss+xml", {})
+        elif fault == "bad-utf8-feed" and path == "/feed/":
+            feed = content.rss(base).replace("Post 3</description>", "Post \udcff3</description>")
+            body = feed.encode("utf-8", "surrogateescape")  # one byte 0xFF: not UTF-8
+            self.send(200, body, "application/rss+xml; charset=UTF-8", {})
+        elif fault in CLOSED_FAULTS and path == "/" and (wp_id := content.post_query(self.path)):
+            page = content.post_html(wp_id, base)
+            if fault == "bad-utf8-html" and wp_id == 3:
+                page = page.replace("Post 3 body", "Post \udcff3 body")
+            body = page.encode("utf-8", "surrogateescape")  # \udcff: one byte 0xFF, not UTF-8
+            self.send(200, body, "text/html; charset=UTF-8", {})
         elif fault == "site-moved" and path != "/robots.txt":
             self.send(301, b"", "text/plain", {"Location": f"{self.hostile.other}{self.path}"})
         elif fault == "needs-auth" and not self._authorized():

@@ -58,6 +58,9 @@ SITE_ROWS = [
     Row("cloudflare", 1, says="Cloudflare"),
     Row("not-wordpress", 1, says="does not look like a WordPress site"),
     Row("invalid-feed", 1, "partial", problem="feed"),
+    # A feed that is not UTF-8 is no feed: the post pages are the next door (none linked here).
+    Row("bad-utf8-feed", 0, "ok", says="not valid UTF-8", posts=0),
+    Row("bad-utf8-html", 1, "partial", problem="not valid UTF-8", posts=10),
     Row("site-moved", 0, "ok", says="moved here from", posts=content.POSTS),
 ]
 
@@ -237,5 +240,7 @@ def test_a_signal_stops_fetching_at_once_and_keeps_what_was_parsed(
     assert run.seconds < 10, f"took {run.seconds} s"
     assert run.stderr.strip().splitlines() == ["interrupted: what was archived so far is kept"]
     assert query(db, "SELECT status FROM crawl_runs") == [("interrupted",)]
+    # Every request counted was sent (the server logged it), and every one sent was counted.
+    assert query(db, "SELECT requests FROM crawl_runs") == [(len(site.requests),)]
     # The first page of posts was fetched and parsed before the signal: it is kept.
     assert query(db, "SELECT count(*) FROM posts") == [(content.PER_PAGE,)]

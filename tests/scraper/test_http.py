@@ -167,7 +167,7 @@ def test_redirect_hops_are_followed_and_each_is_an_exchange() -> None:
         (f"{BASE}/new?x=1", 302),
         (f"{BASE}/final", 200),
     ]
-    assert client.requests_made == 1  # one request as the crawl counts them, three exchanges
+    assert client.requests_made == 3  # each hop is a request the server sees, and counted
 
 
 @responses.activate
