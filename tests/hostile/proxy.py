@@ -61,6 +61,7 @@ class FaultProxy:
         self.stall = stall
         self.stopping = threading.Event()
         self.injected: list[tuple[str, str]] = []  # (kind, path) of every fault sent
+        self.paths: list[str] = []  # every request's path, in arrival order
         self.seen = 0
         self._counts: dict[str, int] = {}
         self._lock = threading.Lock()
@@ -102,6 +103,7 @@ class FaultProxy:
         """The fault for this request, or None to forward it."""
         with self._lock:
             self.seen += 1
+            self.paths.append(path)
             key = f"{method} {path}"
             self._counts[key] = nth = self._counts.get(key, 0) + 1
             if self.seen <= self.clean_for or not self.kinds:

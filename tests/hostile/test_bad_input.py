@@ -7,6 +7,7 @@ or in one `error:` line on stderr with a documented exit code; never a traceback
 
 from __future__ import annotations
 
+import json
 import signal
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -244,3 +245,24 @@ def test_a_signal_stops_fetching_at_once_and_keeps_what_was_parsed(
     assert query(db, "SELECT requests FROM crawl_runs") == [(len(site.requests),)]
     # The first page of posts was fetched and parsed before the signal: it is kept.
     assert query(db, "SELECT count(*) FROM posts") == [(content.PER_PAGE,)]
+
+
+def test_a_script_author_url_is_dropped_from_every_export_and_kept_raw(tmp_path: Path) -> None:
+    with HostileSite("none") as site:
+        run, db = crawl(site.url, tmp_path)
+    assert run.exit == 0, run.stderr
+    [(raw,)] = query(db, "SELECT raw FROM comments WHERE wp_id = 1")
+    assert content.BAD_AUTHOR_URL in raw  # the raw item keeps what the site sent
+    outputs = {"jsonl": tmp_path / "jsonl", "csv": tmp_path / "csv", "wxr": tmp_path / "site.wxr"}
+    for fmt, out in outputs.items():
+        exported = run_wparchive(
+            tmp_path, "export", "--db", str(db), "--format", fmt, "--out", str(out)
+        )
+        assert exported.exit == 0, exported.stderr
+        files = [out] if out.is_file() else [f for f in out.rglob("*") if f.is_file()]
+        assert files, fmt
+        assert not [f for f in files if b"javascript:" in f.read_bytes()], fmt
+    # The comment itself is exported, only its link is gone.
+    lines = (tmp_path / "jsonl" / "comments.jsonl").read_text().splitlines()
+    [first] = [row for row in map(json.loads, lines) if row["id"] == 1]
+    assert (first["author_name"], first["author_url"]) == ("Reader 1", "")

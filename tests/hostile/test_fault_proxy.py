@@ -35,6 +35,7 @@ http:
 DERIVED = ("comment_count", "depth", "root_id", "is_orphan")
 SEEN_COLUMNS = frozenset({"first_seen_at", "last_seen_at", "last_seen_run_id"})
 Rows = dict[str, dict[int, dict[str, Any]]]
+CONTENT_TABLES = ("posts", "comments", "authors", "terms", "post_terms")
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +70,7 @@ def stored(db: Path) -> dict[str, list[tuple[Any, ...]]]:
     """Every archived row of the content tables, without the times it was last seen."""
     out = {}
     with sqlite3.connect(db) as conn:
-        for table in ("posts", "comments", "authors", "terms", "post_terms"):
+        for table in (*CONTENT_TABLES, "post_versions", "comment_versions"):
             columns = [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
             kept = ", ".join(c for c in columns if c not in SEEN_COLUMNS)
             out[table] = conn.execute(f"SELECT {kept} FROM {table} ORDER BY 1, 2").fetchall()
@@ -118,10 +119,20 @@ def test_a_recrawl_turning_bad_midway_leaves_every_archived_row_unchanged(
     before = stored(db)
     # Discovery and most first pages pass; then every request meets the fault.
     proxy.configure(rate=1.0, kinds=(kind,), clean_for=8)
+    first_request = len(proxy.paths)
     run, _ = crawl(proxy, tmp_path, "--full")
     print(f"{kind}: exit {run.exit}, {run.seconds} s: {run.stdout or run.stderr}")
     assert "Traceback" not in run.stderr, run.stderr
     assert proxy.injected, "the proxy must have turned bad"
+    # The archive's rows and their versions as they were: nothing overwritten, nothing added.
     assert stored(db) == before
+    # REST failed midway: the crawl stopped there, it did not go on through feeds or post pages.
+    poorer = [p for p in proxy.paths[first_request:] if not is_rest_or_robots(p)]
+    assert poorer == [], poorer
     assert exported(db, tmp_path) == clean["rows"]
     assert query(db, "SELECT status FROM crawl_runs ORDER BY id")[-1][0] in ("partial", "failed")
+
+
+def is_rest_or_robots(path: str) -> bool:
+    """Whether a request path is the REST API's (pretty or plain permalinks) or robots.txt."""
+    return path.startswith(("/wp-json", "/robots.txt")) or "rest_route=" in path
