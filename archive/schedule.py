@@ -115,8 +115,11 @@ def sweep_due(conn: Connection, url: str, now: datetime) -> bool | None:
     ).one_or_none()
     if row is None:
         return None
-    return row.last_sweep_at is None or now - row.last_sweep_at >= timedelta(
-        seconds=row.sweep_every
+    if row.last_sweep_at is None:
+        return True
+    # A period of zero: only the first crawl is a full one (as `crawl.sweep_every: 0`).
+    return bool(
+        row.sweep_every > 0 and now - row.last_sweep_at >= timedelta(seconds=row.sweep_every)
     )
 
 

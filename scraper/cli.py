@@ -258,25 +258,27 @@ def sites_add(
         Path | None, typer.Option("--from-file", help="A file of site URLs, one a line.")
     ] = None,
     every: Annotated[str | None, typer.Option(help="Crawl this often: 30m, 1h, 1d.")] = None,
-    sweep_every: Annotated[str | None, typer.Option(help="Re-read everything this often.")] = None,
+    sweep_every: Annotated[
+        str | None, typer.Option(help="Re-read everything this often (0: only the first crawl).")
+    ] = None,
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
     """Schedule sites for the workers (already scheduled ones take the new periods)."""
     from scraper.config import load_site_list
-    from scraper.durations import parse_duration
+    from scraper.durations import format_duration, parse_duration, parse_sweep_every
 
     with error_exit():
-        cfg = _config(config, database=db, schedule__every=every, schedule__sweep_every=sweep_every)
+        cfg = _config(config, database=db, schedule__every=every, crawl__sweep_every=sweep_every)
         wanted = [*(urls or []), *(load_site_list(from_file) if from_file else [])]
         if not wanted:
             raise typer.BadParameter("give site URLs, or --from-file FILE")
-        periods = parse_duration(cfg.schedule.every), parse_duration(cfg.schedule.sweep_every)
-        added = _schedule(cfg).add(wanted, *periods)
-        typer.echo(
-            f"{_sites(len(added))} scheduled: a crawl every {cfg.schedule.every},"
-            f" a full one every {cfg.schedule.sweep_every}"
+        sweep = parse_sweep_every(cfg.crawl.sweep_every)
+        added = _schedule(cfg).add(wanted, parse_duration(cfg.schedule.every), sweep)
+        swept = (
+            f"a full one every {format_duration(sweep.total_seconds())}" if sweep else "no sweeps"
         )
+        typer.echo(f"{_sites(len(added))} scheduled: a crawl every {cfg.schedule.every}, {swept}")
 
 
 @sites_app.command("remove")

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from scraper.durations import cron_every, parse_duration
+from scraper.durations import cron_every, parse_duration, parse_sweep_every
 from scraper.errors import ConfigError
 from scraper.http import HttpSettings
 from scraper.sources.registry import AUTO, source_choices
@@ -31,7 +31,6 @@ RANGES: dict[str, tuple[float, float | None, str]] = {
     "rate_limit": (0, None, "from"),  # 0 = unlimited
     "concurrency": (1, 64, "from"),
     "batch_size": (1, 100_000, "from"),
-    "sweep_every": (0, None, "from"),  # days; 0 = only --full
     "max_response_bytes": (1, None, "from"),
     "request_deadline": (0, None, "above"),
 }
@@ -44,17 +43,18 @@ class CrawlSettings:
     source: str = AUTO  # each registered source in turn, as discovery allows (sources/registry.py)
     batch_size: int = 500  # records per database transaction
     full: bool = False  # ignore high-water marks and re-read everything (a sweep)
-    # Days after which an incremental crawl becomes a sweep (a full listing that also marks what
-    # was deleted or hidden, and sees edited and late-approved comments); 0: only with --full.
-    sweep_every: float = 7.0
+    # How old the last sweep may be before an incremental crawl becomes one (a full listing that
+    # also marks what was deleted or hidden, and sees edited and late-approved comments): a
+    # duration (`7d`), or a bare number of days; 0: only with --full. Scheduled sites take it as
+    # their default too (`sites add --sweep-every`).
+    sweep_every: str = "7d"
 
 
 @dataclass(frozen=True)
 class ScheduleSettings:
     """Defaults for sites scheduled with `wparchive sites add` (each site keeps its own)."""
 
-    every: str = "1h"  # a crawl of the site this often
-    sweep_every: str = "7d"  # a full crawl (re-read everything) this often
+    every: str = "1h"  # a crawl of the site this often (the sweep period is crawl.sweep_every)
 
 
 @dataclass(frozen=True)
@@ -194,9 +194,12 @@ def _validate(config: Config, origin: str) -> None:
 
 
 def _validate_workers(config: Config, origin: str) -> None:
+    try:
+        parse_sweep_every(config.crawl.sweep_every)
+    except ConfigError as exc:
+        raise ConfigError(f"{origin}: sweep_every: {exc}") from None
     durations = {
         "every": config.schedule.every,
-        "sweep_every": config.schedule.sweep_every,
         "check_every": config.workers.check_every,
         "stalled_after": config.workers.stalled_after,
         "heartbeat": config.workers.heartbeat,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import timedelta
 
@@ -21,6 +22,17 @@ def parse_duration(text: str) -> timedelta:
     if seconds <= 0:
         raise ConfigError(f"{text!r} is not a duration: it must be longer than zero")
     return timedelta(seconds=seconds)
+
+
+def parse_sweep_every(value: str | float) -> timedelta:
+    """`crawl.sweep_every`: a duration (`7d`, `12h`), or a bare number of days (what older
+    configs wrote); zero means only `--full` sweeps (a zero timedelta)."""
+    if isinstance(value, int | float) or str(value).strip().replace(".", "", 1).isdigit():
+        days = float(value)
+        if math.isnan(days) or days < 0:
+            raise ConfigError(f"{value!r} is not a duration: write e.g. 7d, 12h, or 0 for never")
+        return timedelta(days=days)
+    return parse_duration(str(value))
 
 
 def format_duration(seconds: float) -> str:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from archive.records import CrawlState
 from scraper.config import CrawlSettings
+from scraper.durations import parse_sweep_every
 from scraper.sources.registry import AUTO, SOURCES
 
 if TYPE_CHECKING:
@@ -35,10 +36,11 @@ def plan_sources(discovery: Discovery, choice: str) -> tuple[list[str], list[str
 
 def is_sweep_due(state: CrawlState, settings: CrawlSettings, now: datetime) -> bool:
     """A sweep (full listing) now: asked for, a first crawl, or the last sweep older than
-    `sweep_every` days (never swept counts as older; 0 days: only when asked)."""
+    `sweep_every` (never swept counts as older; 0: only when asked)."""
     if settings.full or state.posts_modified_after is None:
         return True
-    if settings.sweep_every <= 0:
+    period = parse_sweep_every(settings.sweep_every)
+    if not period:
         return False
     last = state.last_sweep_at
-    return last is None or now - last >= timedelta(days=settings.sweep_every)
+    return last is None or now - last >= period

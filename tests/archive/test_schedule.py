@@ -57,6 +57,15 @@ def test_a_sweep_is_due_first_and_then_every_sweep_period(engine: Engine, clock:
     assert schedule.sweep_due("https://unscheduled.example") is None
 
 
+def test_a_zero_sweep_period_sweeps_only_the_first_crawl(engine: Engine, clock: Clock) -> None:
+    schedule = Schedule(engine, clock)
+    url = schedule.add(["https://a.example"], HOUR, timedelta(0))[0]
+    assert schedule.sweep_due(url) is True
+    schedule.record(url, "ok", "a.example: ok", swept_at=clock())
+    clock.advance(days=400)
+    assert schedule.sweep_due(url) is False
+
+
 def test_removing_a_site_unschedules_it_and_keeps_its_data(
     engine: Engine, clock: Clock, store: ArchiveStore
 ) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from scraper.config import load_config, override
-from scraper.durations import cron_every, format_duration, parse_duration
+from scraper.durations import cron_every, format_duration, parse_duration, parse_sweep_every
 from scraper.errors import ConfigError
 
 
@@ -46,7 +46,36 @@ def test_config_and_flags_refuse_a_bad_duration(tmp_path: Path) -> None:
     loaded = load_config(config)
     assert (loaded.schedule.every, loaded.workers.stalled_after) == ("2h", "90s")
     with pytest.raises(ConfigError, match="sweep_every"):
-        override(loaded, schedule__sweep_every="weekly")
+        override(loaded, crawl__sweep_every="weekly")
     config.write_text("workers:\n  check_every: 7s\n")
     with pytest.raises(ConfigError, match="check_every"):
+        load_config(config)
+
+
+@pytest.mark.parametrize(
+    ("value", "period"),
+    [
+        ("7d", timedelta(days=7)),
+        ("12h", timedelta(hours=12)),
+        (7, timedelta(days=7)),
+        ("0.5", timedelta(hours=12)),
+        (0, timedelta(0)),
+        ("0", timedelta(0)),
+    ],
+)
+def test_sweep_every_takes_a_duration_or_days_and_zero_means_never(
+    value: str | float, period: timedelta
+) -> None:
+    assert parse_sweep_every(value) == period
+
+
+def test_the_sweep_period_is_one_setting_for_crawls_and_schedules(tmp_path: Path) -> None:
+    config = tmp_path / "c.yaml"
+    config.write_text("crawl:\n  sweep_every: 3d\n")
+    assert load_config(config).crawl.sweep_every == "3d"
+    config.write_text("schedule:\n  sweep_every: 3d\n")
+    with pytest.raises(ConfigError, match="unknown key"):
+        load_config(config)
+    config.write_text("crawl:\n  sweep_every: -1\n")
+    with pytest.raises(ConfigError, match="sweep_every"):
         load_config(config)
