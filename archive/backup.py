@@ -26,7 +26,7 @@ from sqlalchemy import Connection, func, select
 from archive.datasette import write_datasette_metadata
 from archive.db import open_archive, run_transaction
 from archive.errors import ArchiveError
-from archive.export import export_dataset
+from archive.export.dataset import export_dataset
 from archive.export.rows import format_datetime
 from archive.export.wxr import export_wxr
 from archive.manifest import (

@@ -11,7 +11,7 @@ deleted comment as not public, so its public replies become orphans.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, Literal
 
@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, Connection, Table, or_, select
 from archive.history import COMMENT_HISTORY, POST_HISTORY, DeletedReason, save_tombstones
 from archive.models import COMMENTS, POSTS
 from archive.threads import rethread_site
-from archive.upsert import select_by_wp_id
+from archive.upsert import chunked, select_by_wp_id
 
 ItemKind = Literal["post", "page", "comment"]
 ITEM_KINDS: tuple[ItemKind, ...] = ("post", "page", "comment")
@@ -50,6 +50,34 @@ def unseen_items(
             _not_seen_by(COMMENTS.c.last_seen_run_id, run_id),
         )
         found["comment"] = {wp_id: post for wp_id, post in conn.execute(stmt)}
+    return found
+
+
+def replies_to_unseen(
+    conn: Connection, site_id: int, run_id: int, wp_ids: Iterable[int]
+) -> set[int]:
+    """Those of the given comments that reply to a comment `run_id` did not see (hidden since,
+    or never archived)."""
+    parent = COMMENTS.alias("parent")
+    seen_parent = (
+        select(parent.c.id)
+        .where(
+            parent.c.site_id == COMMENTS.c.site_id,
+            parent.c.wp_id == COMMENTS.c.parent_wp_id,
+            parent.c.last_seen_run_id == run_id,
+        )
+        .exists()
+    )
+    found: set[int] = set()
+    for chunk in chunked(sorted(set(wp_ids))):
+        stmt = select(COMMENTS.c.wp_id).where(
+            COMMENTS.c.site_id == site_id,
+            COMMENTS.c.wp_id.in_(chunk),
+            COMMENTS.c.parent_wp_id.is_not(None),
+            COMMENTS.c.parent_wp_id != 0,
+            ~seen_parent,
+        )
+        found.update(conn.scalars(stmt))
     return found
 
 

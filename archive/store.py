@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -10,7 +10,7 @@ from sqlalchemy import Connection, Engine, case, func, or_, select
 
 from archive import state
 from archive.db import run_transaction
-from archive.deletions import ItemKind, mark_deleted, unseen_items
+from archive.deletions import ItemKind, mark_deleted, replies_to_unseen, unseen_items
 from archive.history import DeletedReason
 from archive.history_view import history_lines
 from archive.identity import normalize_site_url
@@ -96,6 +96,11 @@ class ArchiveStore:
     ) -> dict[ItemKind, dict[int, int | None]]:
         """Undeleted items of `kinds` the run did not see: kind -> {wp_id: comment's post}."""
         return self._read(lambda conn: unseen_items(conn, site_id, run_id, kinds))
+
+    def replies_to_unseen(self, site_id: int, run_id: int, wp_ids: Iterable[int]) -> set[int]:
+        """Those of the given comments that reply to a comment the run did not see."""
+        wanted = list(wp_ids)
+        return self._read(lambda conn: replies_to_unseen(conn, site_id, run_id, wanted))
 
     def mark_deleted(
         self,

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
-from archive.export import format_names
+from archive.export.formats import format_names
 from scraper.console import Console, configure_logging, error_exit
 from scraper.sources.registry import archive_traits, source_choices
 
@@ -25,13 +25,17 @@ if TYPE_CHECKING:
     from scraper.jobs import JobRunner
     from scraper.site_input import SiteInput
 
+# Plain help text: Rich's markup renderer alone doubles `--help`'s start-up time.
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
+    rich_markup_mode=None,
     help="Archive WordPress blogs (posts, pages, threaded comments) into SQLite or PostgreSQL.",
 )
 
-db_app = typer.Typer(no_args_is_help=True, help="Manage the archive database itself.")
+db_app = typer.Typer(
+    no_args_is_help=True, rich_markup_mode=None, help="Manage the archive database itself."
+)
 app.add_typer(db_app, name="db")
 
 DbOption = Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL or SQLite file path.")]
@@ -199,7 +203,8 @@ def export(
     """Write the archive for analysts (posts and comments files, or one document per format),
     streaming from the archive, which is opened read-only."""
     from archive.db import open_archive_readonly
-    from archive.export import export_dataset, find_format
+    from archive.export.dataset import export_dataset
+    from archive.export.formats import find_format
 
     with error_exit():
         cfg = _config(config, database=db)
@@ -234,7 +239,9 @@ def history(
             typer.echo(line)
 
 
-sites_app = typer.Typer(help="Archived sites, and the sites workers crawl on a schedule.")
+sites_app = typer.Typer(
+    rich_markup_mode=None, help="Archived sites, and the sites workers crawl on a schedule."
+)
 app.add_typer(sites_app, name="sites")
 
 

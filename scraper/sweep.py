@@ -7,7 +7,7 @@ after a sweep that finished `ok` (no gap, no failed page): an incomplete sweep m
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Literal
 
 from archive.deletions import DEFAULT_REASON, ItemKind
@@ -27,17 +27,48 @@ MAX_PROBES = 100
 
 
 def sweep_deletions(
-    store: ArchiveStore, site_id: int, run_id: int, source: str, probe: Probe | None
+    store: ArchiveStore,
+    site_id: int,
+    run_id: int,
+    source: str,
+    probe: Probe | None,
+    unlisted: Collection[ItemKind] = (),
 ) -> dict[ItemKind, int]:
-    """Mark what the completed sweep `run_id` (through `source`) did not see; counts per kind."""
-    if source not in SOURCES or not SOURCES[source].complete_listing:
+    """Mark what the completed sweep `run_id` (through `source`) did not see; counts per kind.
+    `unlisted`: the kinds this run could not list whole (a feed with no page sitemap), left alone."""
+    spec = SOURCES.get(source)
+    if spec is None or not spec.complete_listing:
         return {}
     unseen = store.unseen_items(site_id, run_id, ITEM_KINDS)
+    # What the run could not list is left alone, and so are the comments on such posts.
+    unlisted_posts = {wp_id for kind in unlisted if kind != "comment" for wp_id in unseen[kind]}
+    unseen = {kind: items for kind, items in unseen.items() if kind not in unlisted}
+    if "comment" in unseen:
+        unseen["comment"] = {
+            wp_id: post for wp_id, post in unseen["comment"].items() if post not in unlisted_posts
+        }
+    if not spec.shows_hidden_replies and unseen.get("comment"):
+        unseen["comment"] = _spare_hidden_replies(store, site_id, run_id, unseen)
     if not any(unseen.values()):
         return {}
     reasons = explain_unseen(unseen, probe)
     LOGGER.info("sweep of site %s: %s", site_id, {k: len(v) for k, v in reasons.items()})
     return store.mark_deleted(site_id, run_id, reasons)
+
+
+def _spare_hidden_replies(
+    store: ArchiveStore,
+    site_id: int,
+    run_id: int,
+    unseen: Mapping[ItemKind, Mapping[int, int | None]],
+) -> dict[int, int | None]:
+    """The unseen comments to mark, for a source that cannot show a reply whose parent is not
+    public (a theme prints no orphans): such replies may well be public still, so they are left
+    unmarked (threading makes them orphans), unless their post itself went."""
+    comments = unseen["comment"]
+    went = {*unseen.get("post", {}), *unseen.get("page", {})}
+    spared = store.replies_to_unseen(site_id, run_id, comments)
+    return {wp_id: post for wp_id, post in comments.items() if post in went or wp_id not in spared}
 
 
 def explain_unseen(

@@ -35,6 +35,7 @@ WP_FIXTURES = frozenset(
         "wp_closed_classic",
         "wp_closed_block",
         "wp_mutable",
+        "wp_mutable_closed",
         "wp_restore",
     }
 )
@@ -98,6 +99,12 @@ def wp_closed_block(wp_pool: SitePool) -> WordPressSite:
 def wp_mutable(wp_pool: SitePool) -> WordPressSite:
     """REST open, pretty permalinks: the one site tests change (they reseed it first)."""
     return wp_pool.get(("mutable",))["mutable"]
+
+
+@pytest.fixture(scope="session")
+def wp_mutable_closed(wp_pool: SitePool) -> WordPressSite:
+    """REST closed, pretty permalinks: the closed site tests change (they reseed it first)."""
+    return wp_pool.get(("mutable-closed",))["mutable-closed"]
 
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -10,16 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, BinaryIO, Protocol
-
-from sqlalchemy import Connection
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
 from archive.errors import ArchiveError
-from archive.export.csv import CsvExporter
-from archive.export.jsonl import JsonLinesExporter
-from archive.export.parquet import ParquetExporter
-from archive.export.rows import Field
-from archive.export.wxr import WxrWriter
+
+# The writers (and SQLAlchemy, pyarrow) load when a format is used, not when its name is listed.
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from archive.export.rows import Field
 
 
 class RowWriter(Protocol):
@@ -64,11 +63,36 @@ class DocumentFormat:
 
 ExportFormat = RowFormat | DocumentFormat
 
+
+def _jsonl(out: BinaryIO, fields: Sequence[Field], _batch: int) -> RowWriter:
+    from archive.export.jsonl import JsonLinesExporter
+
+    return JsonLinesExporter(out, fields)
+
+
+def _csv(out: BinaryIO, fields: Sequence[Field], _batch: int) -> RowWriter:
+    from archive.export.csv import CsvExporter
+
+    return CsvExporter(out, fields)
+
+
+def _parquet(out: BinaryIO, fields: Sequence[Field], batch: int) -> RowWriter:
+    from archive.export.parquet import ParquetExporter
+
+    return ParquetExporter(out, fields, batch)
+
+
+def _wxr() -> DocumentWriter:
+    from archive.export.wxr import WxrWriter
+
+    return WxrWriter()
+
+
 FORMATS: dict[str, ExportFormat] = {
-    "jsonl": RowFormat("jsonl", "JSON Lines", lambda f, fields, _: JsonLinesExporter(f, fields)),
-    "csv": RowFormat("csv", "CSV (RFC 4180)", lambda f, fields, _: CsvExporter(f, fields)),
-    "parquet": RowFormat("parquet", "Parquet (needs pyarrow)", ParquetExporter),
-    "wxr": DocumentFormat("xml", "WordPress eXtended RSS 1.2, for WordPress's importer", WxrWriter),
+    "jsonl": RowFormat("jsonl", "JSON Lines", _jsonl),
+    "csv": RowFormat("csv", "CSV (RFC 4180)", _csv),
+    "parquet": RowFormat("parquet", "Parquet (needs pyarrow)", _parquet),
+    "wxr": DocumentFormat("xml", "WordPress eXtended RSS 1.2, for WordPress's importer", _wxr),
 }
 
 

@@ -158,8 +158,11 @@ class _SiteRun:
     def _sweep(self, run_id: int) -> None:
         """A complete full listing: mark what it no longer showed (asking the site why)."""
         probe = getattr(self.reader, "fetch_visibility", None)
+        unlisted = getattr(self.reader, "unlisted_kinds", ())
         site_id, source = self.lease.site_id, self.report.source
-        self.report.deleted.update(sweep_deletions(self.store, site_id, run_id, source, probe))
+        self.report.deleted.update(
+            sweep_deletions(self.store, site_id, run_id, source, probe, unlisted)
+        )
 
     def _try_sources(self, plan: list[str], state: CrawlState, run_id: int) -> CrawlStatus:
         """Read the site through the first source that works; return the run's status."""

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from archive.records import CrawlState, ProblemRecord, Record
 from scraper.errors import SITE_REFUSALS, FetchError
 from scraper.exchange import Response, decode_text
-from scraper.http import HttpClient
 from scraper.parse.dates import format_iso_utc
+
+if TYPE_CHECKING:
+    from scraper.http import HttpClient
 
 # WordPress compares `after`/`modified_after`, and orders feeds, by local time: every incremental
 # read starts this far before the high-water mark, wider than any UTC offset (+14h), so nothing

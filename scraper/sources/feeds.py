@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from typing import Protocol
 
+from archive.deletions import ITEM_KINDS, ItemKind
 from archive.records import (
     AuthorRecord,
     CommentRecord,
@@ -136,6 +137,9 @@ class FeedSource:
             fetch_post_page, client, utc_offset_hours=offset
         )
         self.max_pages = max_pages
+        # What this run listed whole: posts and their comments once a full crawl has paged the
+        # feed to its natural end (feeds never list pages).
+        self.unlisted_kinds: frozenset[ItemKind] = frozenset(ITEM_KINDS)
 
     def fetch_records(self, state: CrawlState) -> Iterator[Record]:
         """Yield terms, then each post followed by its comments; problems as ProblemRecords."""
@@ -200,6 +204,7 @@ class FeedSource:
             short = len(parsed.items) < first_size and not parsed.problem
             if not fresh or len(recent) < len(fresh) or short:
                 LOGGER.info("feed ends at page %d", number)
+                self._note_end(cutoff, natural=short or not parsed.items)
                 return
             number += 1
             if number > self.max_pages:
@@ -210,8 +215,15 @@ class FeedSource:
             if not isinstance(fetched, ParsedFeed):
                 if fetched is not None:
                     yield fetched
+                self._note_end(cutoff, natural=fetched is None)
                 return
             parsed = fetched
+
+    def _note_end(self, cutoff: datetime | None, *, natural: bool) -> None:
+        """A full crawl that paged the feed to its end (a 404, a short or empty page, not a
+        repeated page: a server ignoring `paged`) listed every post, and so every comment."""
+        if cutoff is None and natural:
+            self.unlisted_kinds = frozenset({"page"})
 
     def _fetch_feed_page(self, url: str, number: int) -> ParsedFeed | ProblemRecord | None:
         """Page `number` of the feed; None past the end (WordPress answers 404), else a "gap"."""
@@ -340,7 +352,9 @@ class FeedSource:
         if page is None or page.post is None:
             return result
         wp_id = page.post.wp_id
-        result.post = replace(page.post, source="feed")
+        # Read from its page alone (no feed item): an HTML copy, which fills what the feed left
+        # empty and never overwrites what the feed wrote (its excerpt, its dates).
+        result.post = page.post
         result.author = page.author
         mine = [c for c in thread if c.post_wp_id == wp_id or c.post_link == link]
         result.comments = thread_comments(list(page.comments), mine, wp_id)

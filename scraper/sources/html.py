@@ -190,6 +190,8 @@ class HtmlSource:
         self.workers = workers
         # True when another source (feeds) has read the posts: only the sitemap's pages remain.
         self.pages_only = pages_only
+        # True once a sitemap was read with every child it names: its listing is whole.
+        self.sitemap_complete = False
 
     def fetch_records(self, state: CrawlState) -> Iterator[Record]:
         """Every post page, once per post id (pages fetched on `workers` threads, yielded in
@@ -257,6 +259,7 @@ class HtmlSource:
                     yield from parse_sitemap(content).urls
             yield from problems
             if sitemap.urls or sitemap.children:
+                self.sitemap_complete = not problems
                 return
 
     def _fetch_bytes(self, url: str, problems: list[ProblemRecord]) -> bytes | None:

@@ -9,9 +9,12 @@ from typing import TYPE_CHECKING, Literal, NamedTuple
 from archive.records import CrawlState, Record, SourceTraits
 
 if TYPE_CHECKING:
+    from archive.deletions import ItemKind
     from scraper.discover import Discovery
     from scraper.http import HttpClient
     from scraper.sources import Source
+    from scraper.sources.feeds import FeedSource
+    from scraper.sources.html import HtmlSource
 
 AUTO = "auto"  # not a source: the registry's fallback chain
 # Groups of fields a source may know better or worse than another (issue 7's "never a worse copy").
@@ -46,9 +49,12 @@ class SourceSpec:
     exact_parents: bool = True  # comment parents as WordPress stores them, not inferred
     lists_pages: bool = True
     # Lists every public post, page and comment, so a sweep through it may mark what it no longer
-    # lists as deleted (scraper.sweep). Feeds hold only the newest comments; HTML cannot show
-    # replies under a comment that is not public.
+    # lists as deleted (scraper.sweep). A run may still report kinds it could not list whole
+    # (`unlisted_kinds`: a feed that ended early, a site without a page sitemap).
     complete_listing: bool = False
+    # Shows a public reply whose parent is no longer public. Post pages do not (themes print no
+    # orphans), so a sweep through them leaves such replies unmarked.
+    shows_hidden_replies: bool = True
     default_fidelity: int = 1
     fidelity: Mapping[FieldGroup, int] = field(default_factory=dict)
 
@@ -130,8 +136,14 @@ def _html_source(client: HttpClient, found: Discovery, workers: int) -> Source:
 class _WithPages:
     """A source that lists no pages, followed on a full crawl by one that reads only pages."""
 
-    def __init__(self, posts: Source, pages: Source) -> None:
+    def __init__(self, posts: FeedSource, pages: HtmlSource) -> None:
         self.posts, self.pages, self.name = posts, pages, posts.name
+
+    @property
+    def unlisted_kinds(self) -> frozenset[ItemKind]:
+        """The kinds this run did not list whole: pages unless the page sitemap was read whole."""
+        listed = {"page"} if self.pages.sitemap_complete else set()
+        return self.posts.unlisted_kinds - listed
 
     def fetch_records(self, state: CrawlState) -> Iterator[Record]:
         yield from self.posts.fetch_records(state)
@@ -167,6 +179,8 @@ register_source(
         "feed",
         "feeds + HTML",
         _feed_source,
+        complete_listing=True,
+        shows_hidden_replies=False,
         default_fidelity=2,
         fidelity={"rating": 1, "threads": 3},
     )

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Engine
 
 from archive.errors import ArchiveError
-from archive.export import datasets, export_dataset
+from archive.export.dataset import datasets, export_dataset
 from archive.store import ArchiveStore
 from tests.archive.samples import POST_ID, SITE, SITE_URL, comment, her_post, her_records, when
 
@@ -211,7 +211,7 @@ def test_failed_export_keeps_previous_files(
 
     posts_dataset = datasets()[0]
     monkeypatch.setattr(
-        "archive.export.datasets",
+        "archive.export.dataset.datasets",
         lambda *_: [posts_dataset, ("comments", [], failing_comments)],
     )
     with pytest.raises(RuntimeError, match="disk gone"):

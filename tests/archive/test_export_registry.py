@@ -13,8 +13,7 @@ from sqlalchemy import Connection, func, select
 from typer.testing import CliRunner
 
 from archive.db import upgrade_archive
-from archive.export import FORMATS
-from archive.export.formats import DocumentFormat, DocumentWriter, RowFormat
+from archive.export.formats import FORMATS, DocumentFormat, DocumentWriter, RowFormat
 from archive.export.rows import Field
 from archive.export.wxr import WxrWriter
 from archive.models import Post, Site
