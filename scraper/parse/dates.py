@@ -74,6 +74,8 @@ def parse_rest_utc(
     if local.tzinfo is not None:
         return utc
     earlier = local.replace(tzinfo=zone, fold=0).astimezone(UTC)
+    if earlier == utc:  # the two agree (nearly always): nothing to correct
+        return utc
     later = local.replace(tzinfo=zone, fold=1).astimezone(UTC)
     if earlier != later:  # the local time repeats (autumn): only the gmt field can tell which
         return utc

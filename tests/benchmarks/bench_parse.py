@@ -1,16 +1,21 @@
 """Benchmark: parse CPU per 1,000 REST comments and per HTML post page, on recorded responses.
 
-Run: .venv/bin/python tests/benchmarks/bench_parse.py [--repeat 5]
+Run: .venv/bin/python tests/benchmarks/bench_parse.py [--repeat 5] [--against PATH]
 Measures process CPU time (not wall time) of what a crawl does with each response: REST comment
 items -> CommentRecords; a post page -> one tree, the PostRecord and its comments. Prints JSON with
-the median over the repeats. Needs no network and no harness.
+the median over the repeats. Needs no network and no harness. `--against` names another checkout
+(e.g. `git worktree add /tmp/old <commit>`): this benchmark runs its code on the same inputs in
+the same rounds, alternating with this checkout (one process each per round), and prints the
+ratios old/new.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -18,7 +23,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+# The code measured: this checkout, or the one `--against` names (the inputs stay this one's).
+CODE = Path(os.environ.get("WPARCHIVE_BENCH_CODE", ROOT))
+sys.path.insert(0, str(CODE))
 
 from scraper.parse.comments import parse_comments  # noqa: E402
 from scraper.parse.page import parse_post_page  # noqa: E402
@@ -54,10 +61,38 @@ def parse_html(pages: list[tuple[str, str]]) -> None:
         parse_comments(page, post_wp_id=post.wp_id if post else 0, utc_offset_hours=1.0)
 
 
+def compare(against: Path, repeat: int) -> dict[str, Any]:
+    """Medians of `repeat` rounds, each running this checkout's and `against`'s benchmark once."""
+    runs: dict[str, list[dict[str, Any]]] = {"this": [], "against": []}
+    for _ in range(repeat):
+        for name, code in (("this", ROOT), ("against", against.resolve())):
+            done = subprocess.run(
+                [sys.executable, __file__, "--repeat", "1"],
+                capture_output=True,
+                text=True,
+                check=True,
+                env={**os.environ, "PYTHONPATH": str(code), "WPARCHIVE_BENCH_CODE": str(code)},
+            )
+            runs[name].append(json.loads(done.stdout))
+    keys = ("rest_cpu_ms_per_1000_comments", "html_cpu_ms_per_post_page")
+    medians = {
+        name: {key: round(statistics.median(r[key] for r in results), 2) for key in keys}
+        for name, results in runs.items()
+    }
+    ratios = {key: round(medians["against"][key] / medians["this"][key], 2) for key in keys}
+    return {"repeat": repeat, "against": str(against), **medians, "speedup": ratios}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--against", type=Path, help="another checkout, measured in the same rounds"
+    )
     args = parser.parse_args()
+    if args.against:
+        print(json.dumps(compare(args.against, args.repeat), indent=2))
+        return
     items = rest_comments(1000)
     pages = [
         ((RECORDED / f"html/{name}.html").read_text(encoding="utf-8"), f"http://127.0.0.2/{name}/")
