@@ -173,7 +173,7 @@ def sanitized_text(safe: str) -> str:
         if name in _CELL_TAGS:
             return "" if closing else " "
         if name == "img":
-            attributes = dict(_ATTRIBUTE_RE.findall(tag.group(3)))
+            attributes: dict[str, str] = dict(_ATTRIBUTE_RE.findall(tag.group(3)))
             if any(c in attributes.get("class", "") for c in _SMILEY_CLASSES):
                 return attributes.get("alt", "")  # still escaped, like the text around it
         return ""
