@@ -36,6 +36,7 @@ WP_FIXTURES = frozenset(
         "wp_closed_block",
         "wp_mutable",
         "wp_mutable_closed",
+        "wp_closed_textdate",
         "wp_restore",
     }
 )
@@ -99,6 +100,12 @@ def wp_closed_block(wp_pool: SitePool) -> WordPressSite:
 def wp_mutable(wp_pool: SitePool) -> WordPressSite:
     """REST open, pretty permalinks: the one site tests change (they reseed it first)."""
     return wp_pool.get(("mutable",))["mutable"]
+
+
+@pytest.fixture(scope="session")
+def wp_closed_textdate(wp_pool: SitePool) -> WordPressSite:
+    """REST closed, a theme that prints dates only as text, Pacific/Auckland (read-only)."""
+    return wp_pool.get(("closed-textdate",))["closed-textdate"]
 
 
 @pytest.fixture(scope="session")

@@ -129,6 +129,15 @@ SITE_SPECS: dict[str, SiteSpec] = {
         # Changed between crawls by the history tests (tests/wordpress/mutations.php), and
         # reseeded by them: no other test may read it.
         SiteSpec("mutable", str(SITE_NETWORK[10]), "twentytwentyone", PRETTY, False, {}),
+        # A theme of the tests' own that prints dates only as text, in a timezone far from UTC.
+        SiteSpec(
+            "closed-textdate",
+            str(SITE_NETWORK[11]),
+            "wparchive-textdate",
+            PRETTY,
+            True,
+            {"timezone_string": "Pacific/Auckland", "date_format": "F j, Y"},
+        ),
         # The same story through feeds + HTML: REST closed, otherwise as `mutable`.
         SiteSpec("mutable-closed", str(SITE_NETWORK[12]), "twentytwentyone", PRETTY, True, {}),
         SiteSpec("restore", str(SITE_NETWORK[6]), "twentytwentyone", PRETTY, False, {}, False),

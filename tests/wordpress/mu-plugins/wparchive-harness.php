@@ -38,6 +38,9 @@ add_action('wp_head', function () {
 	}
 });
 
+// Themes of the tests' own (tests/wordpress/themes): a root beside Debian's, nothing written there.
+register_theme_directory(dirname(__DIR__) . '/themes');
+
 // A cookie renders one request with another installed theme, so fixtures can cover more themes
 // without changing the site other tests see.
 if (isset($_COOKIE['wparchive_theme']) && preg_match('/^twenty[a-z]+$/', $_COOKIE['wparchive_theme'])) {
