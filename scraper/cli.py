@@ -68,6 +68,14 @@ def crawl(
     full: Annotated[
         bool | None, typer.Option("--full", help="Re-read everything, not only changes.")
     ] = None,
+    with_pages: Annotated[
+        bool | None,
+        typer.Option(
+            "--with-pages",
+            help="Also read each post's page for a rating only its head's JSON-LD holds"
+            " (REST, WordPress.com): one more request per post.",
+        ),
+    ] = None,
     concurrency: Annotated[int | None, typer.Option(help="Pages fetched at once per site.")] = None,
     rate_limit: Annotated[
         float | None, typer.Option(help="Requests/second per host; 0 = no limit.")
@@ -93,6 +101,7 @@ def crawl(
             database=db,
             crawl__source=source,
             crawl__full=full,
+            crawl__with_pages=with_pages,
             http__concurrency=concurrency,
             http__rate_limit=rate_limit,
             http__user_agent=user_agent,

@@ -43,6 +43,9 @@ class CrawlSettings:
     source: str = AUTO  # each registered source in turn, as discovery allows (sources/registry.py)
     batch_size: int = 500  # records per database transaction
     full: bool = False  # ignore high-water marks and re-read everything (a sweep)
+    # Read each post's own page too (one request per post) for a rating published only as
+    # JSON-LD in the page head, which REST and WordPress.com cannot see.
+    with_pages: bool = False
     # How old the last sweep may be before an incremental crawl becomes one (a full listing that
     # also marks what was deleted or hidden, and sees edited and late-approved comments): a
     # duration (`7d`), or a bare number of days; 0: only with --full. Scheduled sites take it as

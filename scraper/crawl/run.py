@@ -20,6 +20,7 @@ from scraper.errors import SITE_REFUSALS, DiscoveryError, FetchError, WparchiveE
 from scraper.http import HttpClient
 from scraper.interrupt import Interrupted
 from scraper.sources import Source
+from scraper.sources.pages import PostPages
 from scraper.sources.registry import source_spec
 from scraper.sweep import sweep_deletions
 
@@ -171,6 +172,8 @@ class _SiteRun:
             spec, saved_before = source_spec(name), report.saved
             try:
                 source = spec.build(self.client, self.discovery, self.concurrency)
+                if self.settings.with_pages and not spec.reads_head:
+                    source = PostPages(source, self.client, self.concurrency)
                 self.reader = source
                 gaps = self._save_stream(source.fetch_records(state), run_id)
             except SITE_REFUSALS:  # another source would only be refused again
