@@ -1,9 +1,9 @@
 """Benchmark: a full wparchive crawl of the harness site against a bare `requests` loop over the same URLs.
 
 Run: .venv/bin/python tests/benchmarks/bench_crawl.py [--repeat 3] [--site closed-classic]
-                                                    [--against CHECKOUT]
+                                                    [--concurrency 4] [--against CHECKOUT]
 Both sides run as child processes on this machine in the same run (so interpreter start-up is paid by
-both); the report gives wall times (median of the repeats), their ratio, the requests each made
+both), at the same concurrency (the crawl's `--concurrency`, the baseline's threads), with no delay; the report gives wall times (median of the repeats), their ratio, the requests each made
 (from the server's own log) and each side's peak resident memory. The harness site is stopped at the
 end, also on Ctrl-C, SIGTERM or an error. `--against` also crawls, in the same rounds, with another
 wparchive checkout (e.g. `git worktree add /tmp/before REV`) and reports its ratio, so a change
@@ -48,13 +48,16 @@ finally:
 """
 BARE_LOOP = f"""
 import json, sys, requests
+from concurrent.futures import ThreadPoolExecutor
 session = requests.Session()
 session.headers["User-Agent"] = "bench-baseline"
-for url in json.loads(sys.argv[1]):
+def fetch(url):
     response = session.get(url, timeout=60)
     # A closed site answers some probes 401/404 (/wp-json/): the crawl asked them too.
     if response.ok and ("wp-json" in url or "rest_route" in url):
         response.json()
+with ThreadPoolExecutor(int(sys.argv[2])) as pool:  # the crawl's own concurrency: equal footing
+    list(pool.map(fetch, json.loads(sys.argv[1])))
 {PEAK}
 """
 
@@ -77,26 +80,30 @@ def run_child(argv: list[str], side: str, code: Path | None = None) -> tuple[flo
 
 
 def crawl_once(
-    site: WordPressSite, work: Path, n: int, code: Path | None = None
+    site: WordPressSite, work: Path, n: int, concurrency: int, code: Path | None = None
 ) -> tuple[float, int, list[str]]:
     """One full crawl into a fresh SQLite file (by the checkout `code`, else this one); return
     time, peak RSS and the URLs requested."""
     db = f"sqlite:///{work / f'bench-{n}-{code is not None}.db'}"
     site.mark_log()
     argv = [sys.executable, "-c", RUN_WPARCHIVE, "crawl", site.url, "--db", db, "--rate-limit", "0"]
+    argv += ["--concurrency", str(concurrency)]
     elapsed, peak = run_child(argv, "against" if code else "wparchive", code)
     urls = [site.url + r.path for r in site.requests() if r.method == "GET"]
     return elapsed, peak, urls
 
 
-def bare_once(site: WordPressSite, urls: list[str]) -> tuple[float, int, int]:
-    """The baseline: the same URLs fetched one after another with requests, JSON decoded."""
+def bare_once(site: WordPressSite, urls: list[str], concurrency: int) -> tuple[float, int, int]:
+    """The baseline: the same URLs fetched with requests on `concurrency` threads, JSON decoded."""
     site.mark_log()
-    elapsed, peak = run_child([sys.executable, "-c", BARE_LOOP, json.dumps(urls)], "baseline")
+    argv = [sys.executable, "-c", BARE_LOOP, json.dumps(urls), str(concurrency)]
+    elapsed, peak = run_child(argv, "baseline")
     return elapsed, peak, len(site.requests())
 
 
-def measure(site: WordPressSite, repeat: int, against: Path | None = None) -> dict[str, Any]:
+def measure(
+    site: WordPressSite, repeat: int, concurrency: int, against: Path | None = None
+) -> dict[str, Any]:
     """Crawl `repeat` times with each side; the report as a JSON-ready dict."""
     truth: dict[str, Any] = site.truth()
     ours: list[float] = []
@@ -106,10 +113,10 @@ def measure(site: WordPressSite, repeat: int, against: Path | None = None) -> di
     with tempfile.TemporaryDirectory() as tmp:
         for n in range(repeat):
             if against is not None:
-                other.append(crawl_once(site, Path(tmp), n, against)[0])
-            elapsed, our_peak, urls = crawl_once(site, Path(tmp), n)
+                other.append(crawl_once(site, Path(tmp), n, concurrency, against)[0])
+            elapsed, our_peak, urls = crawl_once(site, Path(tmp), n, concurrency)
             ours.append(elapsed)
-            bare_elapsed, bare_peak, bare_requests = bare_once(site, urls)
+            bare_elapsed, bare_peak, bare_requests = bare_once(site, urls, concurrency)
             base.append(bare_elapsed)
             peaks = {
                 "wparchive": max(peaks["wparchive"], our_peak),
@@ -117,6 +124,7 @@ def measure(site: WordPressSite, repeat: int, against: Path | None = None) -> di
             }
     report = {
         "site": site.url,
+        "concurrency": concurrency,
         "posts_and_pages": len(truth["posts"]),
         "comments": len(truth["comments"]),
         "requests_ours": len(urls),
@@ -145,12 +153,15 @@ def main() -> None:
         "--site", default="rest", help="harness site (closed-classic: feeds + HTML)"
     )
     parser.add_argument("--against", type=Path, help="another wparchive checkout to compare")
+    parser.add_argument(
+        "--concurrency", type=int, default=4, help="the crawl's, and the baseline's threads"
+    )
     args = parser.parse_args()
     workdir = Path(os.environ.get("WPARCHIVE_HARNESS_DIR", ROOT / ".wp-harness"))
     with interrupt_on_sigterm():
         site = provision_sites([args.site], workdir)[args.site]
         try:
-            report = measure(site, args.repeat, args.against)
+            report = measure(site, args.repeat, args.concurrency, args.against)
         finally:
             stop_sites([site])
     print(json.dumps(report, indent=2))

@@ -1,6 +1,6 @@
 """Benchmark: parse CPU per 1,000 REST comments and per HTML post page, on recorded responses.
 
-Run: .venv/bin/python tests/benchmarks/bench_parse.py [--repeat 5] [--against PATH]
+Run: .venv/bin/python tests/benchmarks/bench_parse.py [--repeat 5] [--against PATH [--against-python PY]]
 Measures process CPU time (not wall time) of what a crawl does with each response: REST comment
 items -> CommentRecords; a post page -> one tree, the PostRecord and its comments. Prints JSON with
 the median over the repeats. Needs no network and no harness. `--against` names another checkout
@@ -30,7 +30,11 @@ sys.path.insert(0, str(CODE))
 from scraper.parse.comments import parse_comments  # noqa: E402
 from scraper.parse.page import parse_post_page  # noqa: E402
 from scraper.parse.rest import parse_rest_comment  # noqa: E402
-from scraper.parse.tree import parse_page  # noqa: E402
+
+try:  # checkouts from before one tree per page had each reader parse the page itself
+    from scraper.parse.tree import parse_page
+except ImportError:  # pragma: no cover - only with --against an older checkout
+    parse_page = None
 
 RECORDED = ROOT / "tests/fixtures/recorded"
 PAGES = ("tt1-heavy-all", "tt1-her", "tt2-heavy-page1", "tt3-heavy-page1", "tt3-her")
@@ -56,18 +60,27 @@ def parse_rest(items: list[dict[str, Any]]) -> None:
 
 def parse_html(pages: list[tuple[str, str]]) -> None:
     for html, url in pages:
+        if parse_page is None:  # what an older crawl did with a page: two readers, two parses
+            old_post = parse_post_page(html, url).post
+            old_id = old_post.wp_id if old_post else 0
+            parse_comments(html, url, old_id, utc_offset_hours=1.0)  # type: ignore[arg-type]
+            continue
         page = parse_page(html, url)
         post = parse_post_page(page).post
         parse_comments(page, post_wp_id=post.wp_id if post else 0, utc_offset_hours=1.0)
 
 
-def compare(against: Path, repeat: int) -> dict[str, Any]:
-    """Medians of `repeat` rounds, each running this checkout's and `against`'s benchmark once."""
+def compare(against: Path, python: str, repeat: int) -> dict[str, Any]:
+    """Medians of `repeat` rounds, each running this checkout's and `against`'s code once (the
+    latter with `python`, whose environment has that checkout's dependencies)."""
     runs: dict[str, list[dict[str, Any]]] = {"this": [], "against": []}
     for _ in range(repeat):
-        for name, code in (("this", ROOT), ("against", against.resolve())):
+        for name, code, interpreter in (
+            ("this", ROOT, sys.executable),
+            ("against", against.resolve(), python),
+        ):
             done = subprocess.run(
-                [sys.executable, __file__, "--repeat", "1"],
+                [interpreter, __file__, "--repeat", "1"],
                 capture_output=True,
                 text=True,
                 check=True,
@@ -89,9 +102,14 @@ def main() -> None:
     parser.add_argument(
         "--against", type=Path, help="another checkout, measured in the same rounds"
     )
+    parser.add_argument(
+        "--against-python",
+        default=sys.executable,
+        help="the interpreter for --against (one whose environment has its dependencies)",
+    )
     args = parser.parse_args()
     if args.against:
-        print(json.dumps(compare(args.against, args.repeat), indent=2))
+        print(json.dumps(compare(args.against, args.against_python, args.repeat), indent=2))
         return
     items = rest_comments(1000)
     pages = [
