@@ -88,7 +88,7 @@ class _TreeBuilder(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         name = _safe_name(tag)
         values: dict[str | bytes, str | bytes] = {
-            _safe_name(k): _NOT_XML.sub("", v or "") for k, v in attrs
+            _safe_name(k): _NOT_XML.sub("", v) if v else "" for k, v in attrs
         }
         self._builder.start(name, values)
         self._open.append(name)
@@ -129,8 +129,10 @@ class _TreeBuilder(HTMLParser):
         return wrapper
 
 
+@functools.lru_cache(maxsize=4096)
 def _safe_name(name: str) -> str:
-    """A tag or attribute name lxml accepts (`o:p` -> `o_p`, `@click` -> `_click`)."""
+    """A tag or attribute name lxml accepts (`o:p` -> `o_p`, `@click` -> `_click`); pages repeat
+    a few dozen names thousands of times, hence the memo."""
     return _BAD_NAME.sub("_", name) if _BAD_NAME.search(name) else name
 
 
