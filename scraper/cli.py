@@ -76,9 +76,16 @@ def crawl(
             " (REST, WordPress.com): one more request per post.",
         ),
     ] = None,
-    concurrency: Annotated[int | None, typer.Option(help="Pages fetched at once per site.")] = None,
+    concurrency: Annotated[
+        int | None,
+        typer.Option(help="Requests in flight per host (pages fetched at once per site)."),
+    ] = None,
     rate_limit: Annotated[
-        float | None, typer.Option(help="Requests/second per host; 0 = no limit.")
+        float | None, typer.Option(help="Requests/second per host at most; 0 = no cap.")
+    ] = None,
+    max_delay: Annotated[
+        float | None,
+        typer.Option(help="Most seconds between requests to a host (0: no adaptive delay)."),
     ] = None,
     user_agent: Annotated[str | None, typer.Option(help="User-Agent header to send.")] = None,
     verbose: Annotated[
@@ -104,6 +111,7 @@ def crawl(
             crawl__with_pages=with_pages,
             http__concurrency=concurrency,
             http__rate_limit=rate_limit,
+            http__max_delay=max_delay,
             http__user_agent=user_agent,
         )
         # Every URL is checked before the first crawl: a typo is a usage error (exit 2).

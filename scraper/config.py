@@ -28,7 +28,10 @@ RANGES: dict[str, tuple[float, float | None, str]] = {
     "backoff_base": (0, 600, "from"),
     "backoff_max": (0, 3600, "from"),
     "max_retry_after": (0, 86400, "from"),
-    "rate_limit": (0, None, "from"),  # 0 = unlimited
+    "rate_limit": (0, None, "from"),  # 0 = no cap
+    "target_concurrency": (0, 64, "above"),
+    "min_delay": (0, 3600, "from"),
+    "max_delay": (0, 3600, "from"),
     "concurrency": (1, 64, "from"),
     "batch_size": (1, 100_000, "from"),
     "max_response_bytes": (1, None, "from"),

@@ -40,6 +40,7 @@ from scraper.exchange import (
     parse_retry_after,
     read_body,
 )
+from scraper.throttle import SLOW_DOWN_STATUSES, HostThrottle, Pacing, SleptClock
 from scraper.wire import (
     TRANSPORT_ERRORS,
     TransportFailure,
@@ -72,31 +73,16 @@ class HttpSettings:
     backoff_base: float = 1.0  # seconds; doubles each retry, with jitter
     backoff_max: float = 60.0
     max_retry_after: float = 300.0  # a server asking us to wait longer than this stops the crawl
-    rate_limit: float = 2.0  # requests per second per host; 0 = unlimited
-    concurrency: int = 4
+    # Politeness per host (scraper/throttle.py): requests in flight, and a delay between request
+    # starts that follows the host's latency, within [min_delay, max_delay]; rate_limit caps it.
+    concurrency: int = 2
+    target_concurrency: float = 1.0
+    min_delay: float = 0.0
+    max_delay: float = 60.0
+    rate_limit: float = 0.0  # requests per second per host at most; 0 = no cap
     respect_robots: bool = True
     max_response_bytes: int = 50_000_000  # decoded body; larger ones are cut off and refused
     request_deadline: float = 120.0  # seconds for connect + all reads of one attempt
-
-
-class _HostThrottle:
-    """Spaces request starts to one host at least `interval` seconds apart, across threads."""
-
-    def __init__(self, interval: float, sleep: Callable[[float], None]) -> None:
-        self.interval = interval
-        self._sleep = sleep
-        self._lock = threading.Lock()
-        self._next = 0.0
-
-    def wait(self) -> None:
-        if self.interval <= 0:
-            return
-        with self._lock:
-            now = time.monotonic()
-            start = max(now, self._next)
-            self._next = start + self.interval
-        if start > now:
-            self._sleep(start - now)
 
 
 class HttpClient:
@@ -110,8 +96,13 @@ class HttpClient:
     ) -> None:
         self.settings = settings or HttpSettings()
         self._stopped = threading.Event()
-        # Waits (backoff, Retry-After, throttling) end at once when the run is stopped.
-        self._sleep = sleep or self._wait_unless_stopped
+        # Waits (backoff, Retry-After, throttling) end at once when the run is stopped. A sleep
+        # given by the caller (a test's) brings its own time: it passes only when slept.
+        self._clock: Callable[[], float] = time.monotonic
+        self._sleep = self._wait_unless_stopped
+        if sleep is not None:
+            slept = SleptClock(sleep)
+            self._clock, self._sleep = slept, slept.sleep
         self.session = requests.Session()
         self.session.headers["User-Agent"] = self.settings.user_agent
         self.session.headers["Accept-Encoding"] = ACCEPT_ENCODING
@@ -120,9 +111,8 @@ class HttpClient:
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self._lock = threading.Lock()
-        # However many thread pools a source runs, at most `concurrency` requests are in flight.
-        self._in_flight = threading.BoundedSemaphore(max(1, self.settings.concurrency))
-        self._throttles: dict[str, _HostThrottle] = {}
+        # One budget per host, whatever thread pools or sites share this client.
+        self._throttles: dict[str, HostThrottle] = {}
         self._robots: dict[str, urllib.robotparser.RobotFileParser | None] = {}
         # host -> the robots.txt rules in force, as text ("" allows all), for callers that keep
         # them between runs (use_robots); only hosts whose robots.txt this client fetched.
@@ -171,9 +161,9 @@ class HttpClient:
         attempt = 0
         while True:
             self._raise_if_stopped(url)
-            self._throttle(url).wait()
+            throttle = self._throttle(url)
             try:
-                response = self._follow(method, url, params, follow_off_host)
+                response = self._paced(throttle, method, url, params, follow_off_host)
             except TransportFailure as failure:
                 self._raise_if_stopped(url)
                 if not failure.transient or attempt >= self.settings.max_retries:
@@ -197,7 +187,10 @@ class HttpClient:
                 return response
             delay = self._retry_delay(response, attempt)
             LOGGER.info("%s answered %s; retrying in %.1fs", url, response.status, delay)
-            self._sleep(delay)
+            if response.status in SLOW_DOWN_STATUSES:
+                throttle.hold(delay)  # the whole host waits; this retry too, in its next turn
+            else:
+                self._sleep(delay)
             attempt += 1
 
     def get_json(self, url: str, params: Params = None) -> tuple[Any, Response]:
@@ -236,6 +229,21 @@ class HttpClient:
                 response.status,
             )
         return data, response
+
+    def _paced(
+        self, throttle: HostThrottle, method: str, url: str, params: Params, off_host: bool
+    ) -> Response:
+        """One attempt in the host's turn: its latency (or failure) paces the host's next ones."""
+        with throttle.turn() as done:
+            self._raise_if_stopped(url)  # stopped while this thread waited for its turn
+            started = self._clock()
+            try:
+                response = self._follow(method, url, params, off_host)
+            except TransportFailure:
+                done(self._clock() - started, None)
+                raise
+            done(self._clock() - started, response.status)
+            return response
 
     def _follow(self, method: str, url: str, params: Params, off_host: bool) -> Response:
         """One attempt: the request and its redirects (each hop an exchange), within one deadline.
@@ -291,48 +299,46 @@ class HttpClient:
     def _transfer(
         self, method: str, url: str, params: Params, deadline: float
     ) -> tuple[requests.Response, Body]:
-        """Send the request and read its body within the caps, holding an in-flight slot throughout."""
+        """Send the request and read its body within the caps (in the host's turn: see _paced)."""
         left = max(0.001, deadline - time.monotonic())
         timeout = (min(self.settings.connect_timeout, left), min(self.settings.read_timeout, left))
-        with self._in_flight:
-            self._raise_if_stopped(url)  # stopped while this thread waited for a slot
-            # Counted as it is sent, each redirect hop too: what the server's log shows.
-            with self._lock:
-                self.requests_made += 1
-            try:
-                sent = self.session.request(
-                    method,
-                    url,
-                    params=params,
-                    timeout=timeout,
-                    stream=True,
-                    allow_redirects=False,
-                    auth=self._credentials.get(netloc_of(url)),
-                )
-            except TRANSPORT_ERRORS as exc:
-                raise TransportFailure.of(url, exc) from exc
-            self._open.add(sent.raw)
-            try:
-                # stop() sets the flag, then cuts what is open: a body opened meanwhile is cut here.
-                self._raise_if_stopped(url)
-                return sent, read_body(
-                    sent.url,
-                    lambda size: sent.raw.read1(size, decode_content=False),
-                    sent.headers.get("Content-Encoding", ""),
-                    self.settings.max_response_bytes,
-                    deadline,
-                    lambda left: self._before_read(url, sent.raw, left),
-                )
-            except TRANSPORT_ERRORS as exc:
-                if time.monotonic() >= deadline:  # the read we limited to the deadline timed out
-                    message = f"{url}: request_deadline passed while reading"
-                    raise DeadlineExceededError(message, url) from exc
-                raise TransportFailure.of(url, exc) from exc
-            finally:
-                self._open.discard(sent.raw)
-                sent.close()
-                # A body cut by stop() may look complete: it must never be parsed as one.
-                self._raise_if_stopped(url)
+        # Counted as it is sent, each redirect hop too: what the server's log shows.
+        with self._lock:
+            self.requests_made += 1
+        try:
+            sent = self.session.request(
+                method,
+                url,
+                params=params,
+                timeout=timeout,
+                stream=True,
+                allow_redirects=False,
+                auth=self._credentials.get(netloc_of(url)),
+            )
+        except TRANSPORT_ERRORS as exc:
+            raise TransportFailure.of(url, exc) from exc
+        self._open.add(sent.raw)
+        try:
+            # stop() sets the flag, then cuts what is open: a body opened meanwhile is cut here.
+            self._raise_if_stopped(url)
+            return sent, read_body(
+                sent.url,
+                lambda size: sent.raw.read1(size, decode_content=False),
+                sent.headers.get("Content-Encoding", ""),
+                self.settings.max_response_bytes,
+                deadline,
+                lambda left: self._before_read(url, sent.raw, left),
+            )
+        except TRANSPORT_ERRORS as exc:
+            if time.monotonic() >= deadline:  # the read we limited to the deadline timed out
+                message = f"{url}: request_deadline passed while reading"
+                raise DeadlineExceededError(message, url) from exc
+            raise TransportFailure.of(url, exc) from exc
+        finally:
+            self._open.discard(sent.raw)
+            sent.close()
+            # A body cut by stop() may look complete: it must never be parsed as one.
+            self._raise_if_stopped(url)
 
     def _before_read(self, url: str, raw: Any, seconds_left: float) -> None:
         """Before each read of a body: stop if the run was stopped; wait no longer than allowed."""
@@ -362,20 +368,38 @@ class HttpClient:
                 except Exception:  # an observer's bug must not stop the crawl it observes
                     LOGGER.exception("exchange hook %r failed on %s", hook, exchange.url)
 
-    def _throttle(self, url: str) -> _HostThrottle:
+    def _throttle(self, url: str) -> HostThrottle:
         host = urlsplit(url).netloc.lower()
         with self._lock:
             throttle = self._throttles.get(host)
             if throttle is None:
-                rate = self.settings.rate_limit
-                interval = 1.0 / rate if rate > 0 else 0.0
-                robots = self._robots.get(host)
-                delay = robots.crawl_delay(self.settings.user_agent) if robots else None
-                if delay is not None:
-                    interval = max(interval, float(delay))
-                throttle = _HostThrottle(interval, self._sleep)
+                settings = self.settings
+                pacing = Pacing(
+                    settings.concurrency,
+                    settings.target_concurrency,
+                    settings.min_delay,
+                    settings.max_delay,
+                    settings.rate_limit,
+                )
+                delay = self._crawl_delay(host)
+                throttle = HostThrottle(pacing, delay, clock=self._clock, sleep=self._sleep)
                 self._throttles[host] = throttle
             return throttle
+
+    def _crawl_delay(self, host: str) -> float | None:
+        """robots.txt's Crawl-delay for this host, if its rules are known and set one."""
+        robots = self._robots.get(host)
+        delay = robots.crawl_delay(self.settings.user_agent) if robots else None
+        return float(delay) if delay is not None else None
+
+    def _robots_known(self, host: str, parser: urllib.robotparser.RobotFileParser | None) -> None:
+        """Keep `host`'s rules; a throttle made before them takes their Crawl-delay (it is never
+        replaced: threads in its turns hold its slots)."""
+        with self._lock:
+            self._robots[host] = parser
+            throttle = self._throttles.get(host)
+            if throttle is not None:
+                throttle.obey_crawl_delay(self._crawl_delay(host))
 
     def _backoff(self, attempt: int) -> float:
         base = min(self.settings.backoff_max, self.settings.backoff_base * (2**attempt))
@@ -400,9 +424,7 @@ class HttpClient:
         parts = urlsplit(site_url)
         parser = urllib.robotparser.RobotFileParser(f"{parts.scheme}://{parts.netloc}/robots.txt")
         parser.parse(rules.splitlines())
-        with self._lock:
-            self._robots[parts.netloc.lower()] = parser if rules.strip() else None
-            self._throttles.pop(parts.netloc.lower(), None)
+        self._robots_known(parts.netloc.lower(), parser if rules.strip() else None)
 
     def fetched_robots(self, site_url: str) -> str | None:
         """The robots.txt rules this client fetched for the host of `site_url`, if it did."""
@@ -420,9 +442,7 @@ class HttpClient:
             known = host in self._robots
         if not known:
             parser = self._fetch_robots(f"{parts.scheme}://{parts.netloc}/robots.txt")
-            with self._lock:
-                self._robots[host] = parser
-                self._throttles.pop(host, None)  # rebuild with robots' Crawl-delay
+            self._robots_known(host, parser)
         robots = self._robots[host]
         if robots is not None and not robots.can_fetch(self.settings.user_agent, url):
             raise RobotsDisallowedError(f"robots.txt disallows {url}", url)

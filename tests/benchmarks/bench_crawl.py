@@ -86,7 +86,7 @@ def crawl_once(
     time, peak RSS and the URLs requested."""
     db = f"sqlite:///{work / f'bench-{n}-{code is not None}.db'}"
     site.mark_log()
-    argv = [sys.executable, "-c", RUN_WPARCHIVE, "crawl", site.url, "--db", db, "--rate-limit", "0"]
+    argv = [sys.executable, "-c", RUN_WPARCHIVE, "crawl", site.url, "--db", db, "--max-delay", "0"]
     argv += ["--concurrency", str(concurrency)]
     elapsed, peak = run_child(argv, "against" if code else "wparchive", code)
     urls = [site.url + r.path for r in site.requests() if r.method == "GET"]

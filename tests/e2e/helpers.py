@@ -30,8 +30,8 @@ def run_cli(*args: str) -> str:
 
 
 def crawl_args(url: str, db: str, *extra: str) -> list[str]:
-    """Arguments for a crawl of a harness site: no rate limit (loopback), four pages at once."""
-    return ["crawl", url, "--db", db, "--rate-limit", "0", "--concurrency", "4", *extra]
+    """Arguments for a crawl of a harness site: no delay (loopback), four pages at once."""
+    return ["crawl", url, "--db", db, "--max-delay", "0", "--concurrency", "4", *extra]
 
 
 def spawn_crawl(url: str, db: str, log: Path, *extra: str) -> subprocess.Popen[bytes]:

@@ -32,7 +32,7 @@ http:
   backoff_base: 0.05
   backoff_max: 0.2
   max_retry_after: 5
-  rate_limit: 0
+  max_delay: 0
 """
 
 
