@@ -65,11 +65,12 @@ def libpq_url(url: str) -> str:
     return db_url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def open_archive(url: str) -> Engine:
-    """Open the archive at `url` for writing, creating it or upgrading its schema if needed.
+def open_archive(url: str, pool_size: int = 5) -> Engine:
+    """Open the archive at `url` for writing, creating it or upgrading its schema if needed;
+    `pool_size` connections for as many threads writing at once.
 
     Raises ArchiveError with one clear line."""
-    engine = _engine(url, read_only=False)
+    engine = _engine(url, read_only=False, pool_size=pool_size)
     _check(engine, lambda: ensure_schema(engine))
     return engine
 
@@ -155,7 +156,7 @@ def _check(engine: Engine, work: Callable[[], T]) -> T:
         raise
 
 
-def _engine(url: str, *, read_only: bool) -> Engine:
+def _engine(url: str, *, read_only: bool, pool_size: int = 5) -> Engine:
     shown = redact_url(url)
     try:
         db_url = make_url(normalize_database_url(url))
@@ -174,6 +175,7 @@ def _engine(url: str, *, read_only: bool) -> Engine:
             db_url,
             connect_args=_connect_args(db_url.drivername, read_only),
             json_serializer=dump_json,
+            pool_size=max(5, pool_size),
         )
     except ImportError as exc:
         extra = DRIVER_EXTRAS.get(db_url.get_backend_name(), "")

@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
-import json
-import time
-from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from archive.export.formats import format_names
 from scraper.console import Console, configure_logging, error_exit
-from scraper.sources.registry import archive_traits, source_choices
+from scraper.sources.registry import source_choices
 
 # The archive, HTTP and crawl modules (requests, lxml, rich) are imported by the commands
 # that use them: `wparchive --help` and a typo's error should not wait for them.
 if TYPE_CHECKING:
     from archive.schedule import Schedule
-    from archive.store import ArchiveStore
     from scraper.config import Config
-    from scraper.exchange import ExchangeHook
-    from scraper.http import HttpClient
+    from scraper.crawl.many import Output
     from scraper.jobs import JobRunner
-    from scraper.site_input import SiteInput
 
 # Plain help text: Rich's markup renderer alone doubles `--help`'s start-up time.
 app = typer.Typer(
@@ -40,9 +34,6 @@ app.add_typer(db_app, name="db")
 
 DbOption = Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL or SQLite file path.")]
 ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="YAML config file.")]
-Output = Literal["text", "json", "quiet"]
-# A partial crawl is a failure for cron: data is missing until a later crawl completes it.
-FAILING_STATUSES = ("failed", "partial")
 
 
 def source_help() -> str:
@@ -67,6 +58,9 @@ def crawl(
     source: Annotated[str | None, typer.Option(help=source_help())] = None,
     full: Annotated[
         bool | None, typer.Option("--full", help="Re-read everything, not only changes.")
+    ] = None,
+    sites_at_once: Annotated[
+        int | None, typer.Option(help="Sites of the list crawled at once (default 16).")
     ] = None,
     with_pages: Annotated[
         bool | None,
@@ -109,6 +103,7 @@ def crawl(
             crawl__source=source,
             crawl__full=full,
             crawl__with_pages=with_pages,
+            crawl__sites_at_once=sites_at_once,
             http__concurrency=concurrency,
             http__rate_limit=rate_limit,
             http__max_delay=max_delay,
@@ -118,80 +113,11 @@ def crawl(
         sites = [parse_site_input(url) for url in urls or cfg.sites]
         if not sites:
             raise typer.BadParameter("give a site URL, or list sites in the config file")
+        from scraper.crawl.many import crawl_sites
+
         output: Output = "json" if as_json else "quiet" if quiet else "text"
-        if _crawl_all(sites, cfg, Console(), output):
+        if crawl_sites(sites, cfg, Console(), output):
             raise typer.Exit(1)
-
-
-def _crawl_all(
-    sites: list[SiteInput],
-    cfg: Config,
-    console: Console,
-    output: Output = "text",
-    hooks: Sequence[ExchangeHook] = (),
-) -> int:
-    """Crawl each site in turn, one summary each; return how many failed or were partial.
-    One site's failure does not stop the others (a cron job's list goes on). A signal stops
-    them all. `hooks` see every HTTP exchange."""
-    from archive.db import open_archive
-    from archive.store import ArchiveStore
-    from scraper.http import HttpClient
-    from scraper.interrupt import stop_on_signals
-
-    store = ArchiveStore(open_archive(cfg.database), traits=archive_traits())
-    client = HttpClient(cfg.http)
-    for exchange_hook in hooks:
-        client.add_exchange_hook(exchange_hook)
-    failures = 0
-    try:
-        with stop_on_signals(client.stop) as interruption:
-            for site in sites:
-                try:
-                    failures += _crawl_one(site, client, store, cfg, console, output)
-                finally:
-                    interruption.raise_if_stopped()  # with the signal's own exit code
-    finally:
-        client.close()
-    return failures
-
-
-def _crawl_one(
-    site: SiteInput,
-    client: HttpClient,
-    store: ArchiveStore,
-    cfg: Config,
-    console: Console,
-    output: Output,
-) -> bool:
-    """Crawl one site and print its summary (or its error) as `output` asks; True on failure."""
-    from scraper.crawl import crawl_site, failure_json, report_json
-    from scraper.errors import WparchiveError
-    from scraper.site_input import resolve_scheme
-
-    if site.auth is not None:
-        for candidate in site.candidates():
-            client.add_credentials(candidate, site.auth)
-    started = time.monotonic()
-    with console.progress(site.url, lambda: client.requests_made) as hook:
-        try:
-            url, note = resolve_scheme(client, site)
-            if note and output == "text":
-                console.note(f"{site.url.split('://', 1)[1]}: no scheme given; {note}")
-            report = crawl_site(url, client, store, cfg.crawl, cfg.http.concurrency, hook)
-        except WparchiveError as exc:
-            if client.stopped:  # a signal's own line says why this site stopped
-                return True
-            if output == "json":
-                typer.echo(json.dumps(failure_json(site.url, str(exc), time.monotonic() - started)))
-            else:
-                console.fail(f"{site.url}: {exc}")
-            return True
-    failed = report.status in FAILING_STATUSES
-    if output == "json":
-        typer.echo(json.dumps(report_json(report, time.monotonic() - started)))
-    elif output == "text" or failed:
-        console.done(report.summary_line())
-    return failed
 
 
 @app.command()
@@ -403,6 +329,7 @@ def backup(
     """Back a site up into a folder (archive.db, site.wxr, JSONL, metadata.yml, MANIFEST.json);
     again into the same folder, only what changed is fetched."""
     from archive.backup import WARC_DIR, commit_backup, open_backup
+    from scraper.crawl.many import crawl_sites
     from scraper.site_input import parse_site_input
     from scraper.warc import WarcRecorder
 
@@ -413,7 +340,7 @@ def backup(
             config, database=stage.database_url, crawl__full=full, http__rate_limit=rate_limit
         )
         recorder = [WarcRecorder(stage.staging / WARC_DIR)] if warc else []
-        failed = _crawl_all([site], cfg, Console(), hooks=recorder)
+        failed = crawl_sites([site], cfg, Console(), hooks=recorder)
         for hook in recorder:
             hook.close()
         if failed:

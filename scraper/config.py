@@ -34,6 +34,7 @@ RANGES: dict[str, tuple[float, float | None, str]] = {
     "max_delay": (0, 3600, "from"),
     "concurrency": (1, 64, "from"),
     "batch_size": (1, 100_000, "from"),
+    "sites_at_once": (1, 256, "from"),
     "max_response_bytes": (1, None, "from"),
     "request_deadline": (0, None, "above"),
 }
@@ -49,6 +50,8 @@ class CrawlSettings:
     # Read each post's own page too (one request per post) for a rating published only as
     # JSON-LD in the page head, which REST and WordPress.com cannot see.
     with_pages: bool = False
+    # Sites of a list (`crawl --config`) crawled at once by one process.
+    sites_at_once: int = 16
     # How old the last sweep may be before an incremental crawl becomes one (a full listing that
     # also marks what was deleted or hidden, and sees edited and late-approved comments): a
     # duration (`7d`), or a bare number of days; 0: only with --full. Scheduled sites take it as

@@ -3,7 +3,8 @@
 Run: .venv/bin/python tests/benchmarks/bench_crawl.py [--repeat 3] [--site closed-classic]
                                                     [--concurrency 4] [--against CHECKOUT]
 Both sides run as child processes on this machine in the same run (so interpreter start-up is paid by
-both), at the same concurrency (the crawl's `--concurrency`, the baseline's threads), with no delay; the report gives wall times (median of the repeats), their ratio, the requests each made
+both), at the same concurrency (the crawl's `--concurrency`, the baseline's threads), with no delay
+(`--concurrency 0`: the crawl's defaults, adaptive politeness, against a sequential baseline); the report gives wall times (median of the repeats), their ratio, the requests each made
 (from the server's own log) and each side's peak resident memory. The harness site is stopped at the
 end, also on Ctrl-C, SIGTERM or an error. `--against` also crawls, in the same rounds, with another
 wparchive checkout (e.g. `git worktree add /tmp/before REV`) and reports its ratio, so a change
@@ -86,8 +87,9 @@ def crawl_once(
     time, peak RSS and the URLs requested."""
     db = f"sqlite:///{work / f'bench-{n}-{code is not None}.db'}"
     site.mark_log()
-    argv = [sys.executable, "-c", RUN_WPARCHIVE, "crawl", site.url, "--db", db, "--max-delay", "0"]
-    argv += ["--concurrency", str(concurrency)]
+    argv = [sys.executable, "-c", RUN_WPARCHIVE, "crawl", site.url, "--db", db]
+    if concurrency:  # no delay, this many in flight; 0: the defaults (adaptive politeness)
+        argv += ["--max-delay", "0", "--concurrency", str(concurrency)]
     elapsed, peak = run_child(argv, "against" if code else "wparchive", code)
     urls = [site.url + r.path for r in site.requests() if r.method == "GET"]
     return elapsed, peak, urls
@@ -96,7 +98,7 @@ def crawl_once(
 def bare_once(site: WordPressSite, urls: list[str], concurrency: int) -> tuple[float, int, int]:
     """The baseline: the same URLs fetched with requests on `concurrency` threads, JSON decoded."""
     site.mark_log()
-    argv = [sys.executable, "-c", BARE_LOOP, json.dumps(urls), str(concurrency)]
+    argv = [sys.executable, "-c", BARE_LOOP, json.dumps(urls), str(max(1, concurrency))]
     elapsed, peak = run_child(argv, "baseline")
     return elapsed, peak, len(site.requests())
 
@@ -154,7 +156,11 @@ def main() -> None:
     )
     parser.add_argument("--against", type=Path, help="another wparchive checkout to compare")
     parser.add_argument(
-        "--concurrency", type=int, default=4, help="the crawl's, and the baseline's threads"
+        "--concurrency",
+        type=int,
+        default=4,
+        help="the crawl's (with no delay) and the baseline's threads; 0: the crawl's defaults"
+        " (adaptive politeness) against a sequential baseline",
     )
     args = parser.parse_args()
     workdir = Path(os.environ.get("WPARCHIVE_HARNESS_DIR", ROOT / ".wp-harness"))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import re
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
@@ -57,6 +58,7 @@ class HostileSite:
         self.fault, self.other, self.first_id = fault, other, first_id
         self.stopping = threading.Event()
         self.requests: list[tuple[str, dict[str, str]]] = []
+        self.times: list[float] = []  # when each request arrived (time.monotonic)
         self.hits: dict[str, int] = {}
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer((host, 0), _handler_for(self))
@@ -84,6 +86,7 @@ class HostileSite:
         """Remember a request; return how often this path was asked for."""
         with self._lock:
             self.requests.append((path, headers))
+            self.times.append(time.monotonic())
             self.hits[path] = self.hits.get(path, 0) + 1
             return self.hits[path]
 

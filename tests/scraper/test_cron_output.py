@@ -64,7 +64,9 @@ def test_a_failed_site_exits_1_and_is_a_failed_object(tmp_path: Path) -> None:
     serve_shop()
     result = crawl(tmp_path, HOME, SHOP, "--json")
     assert result.exit_code == 1
-    ok, failed = objects(result.output)
+    # One object per site as each finishes (sites are crawled at once): found by site.
+    by_site = {report["site"]: report for report in objects(result.output)}
+    ok, failed = by_site[HOME], by_site[SHOP]
     assert (ok["status"], failed["status"], failed["site"]) == ("ok", "failed", SHOP)
     assert "does not look like a WordPress site" in failed["error"]
 

@@ -1,0 +1,130 @@
+"""Crawl a list of sites in one process: up to `crawl.sites_at_once` at a time, one summary each.
+
+The sites share one HTTP client, so one politeness budget per host (scraper/throttle.py) holds
+however many of them a host serves, and one archive engine (SQLite serializes its writers with
+BEGIN IMMEDIATE and a busy timeout; PostgreSQL's pool is sized to the sites at once). Each site's
+summary line (or JSON object) is printed as it finishes; one site's failure never stops the
+others; a signal stops them all, each keeping what it saved.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
+from typing import Literal
+
+import typer
+
+from archive.db import open_archive
+from archive.store import ArchiveStore
+from scraper.config import Config
+from scraper.console import Console
+from scraper.crawl.report import failure_json, report_json
+from scraper.crawl.run import crawl_site
+from scraper.errors import WparchiveError
+from scraper.exchange import ExchangeHook
+from scraper.http import HttpClient
+from scraper.interrupt import stop_on_signals
+from scraper.site_input import SiteInput, resolve_scheme
+from scraper.sources.registry import archive_traits
+
+Output = Literal["text", "json", "quiet"]
+# A partial crawl is a failure for cron: data is missing until a later crawl completes it.
+FAILING_STATUSES = ("failed", "partial")
+
+
+def crawl_sites(
+    sites: Sequence[SiteInput],
+    cfg: Config,
+    console: Console,
+    output: Output = "text",
+    hooks: Sequence[ExchangeHook] = (),
+) -> int:
+    """Crawl `sites`, `cfg.crawl.sites_at_once` at a time; return how many failed or were
+    partial. `hooks` see every HTTP exchange."""
+    at_once = max(1, min(cfg.crawl.sites_at_once, len(sites)))
+    store = ArchiveStore(open_archive(cfg.database, pool_size=at_once), traits=archive_traits())
+    client = HttpClient(cfg.http)
+    for exchange_hook in hooks:
+        client.add_exchange_hook(exchange_hook)
+    run = _SiteRuns(client, store, cfg, console, output, live=at_once == 1)
+    try:
+        with stop_on_signals(client.stop) as interruption:
+            if at_once == 1:
+                failures = 0
+                for site in sites:
+                    try:
+                        failures += run.crawl(site)
+                    finally:
+                        interruption.raise_if_stopped()  # with the signal's own exit code
+            else:
+                with ThreadPoolExecutor(at_once, thread_name_prefix="site") as pool:
+                    failures = sum(pool.map(run.crawl, sites))
+                interruption.raise_if_stopped()
+    finally:
+        client.close()
+        store.engine.dispose()
+    if output == "text" and len(sites) > 1:
+        console.note(f"{len(sites)} sites crawled: {len(sites) - failures} ok, {failures} not")
+    return failures
+
+
+class _SiteRuns:
+    """One site's crawl and its summary; safe to run on several threads at once."""
+
+    def __init__(
+        self,
+        client: HttpClient,
+        store: ArchiveStore,
+        cfg: Config,
+        console: Console,
+        output: Output,
+        *,
+        live: bool,
+    ) -> None:
+        self.client, self.store, self.cfg = client, store, cfg
+        self.console, self.output = console, output
+        self.live = live  # one site at a time: a live progress line on a terminal
+        self._print = threading.Lock()  # whole lines, never interleaved
+
+    def crawl(self, site: SiteInput) -> bool:
+        """Crawl one site and print its summary (or its error) as `output` asks; True on failure."""
+        client, cfg, output = self.client, self.cfg, self.output
+        if site.auth is not None:
+            for candidate in site.candidates():
+                client.add_credentials(candidate, site.auth)
+        started = time.monotonic()
+        # Live lines for several sites at once would overwrite each other: one site's only.
+        progress = (
+            self.console.progress(site.url, lambda: client.requests_made)
+            if self.live
+            else nullcontext(None)
+        )
+        with progress as hook:
+            try:
+                url, note = resolve_scheme(client, site)
+                if note and output == "text":
+                    with self._print:
+                        self.console.note(f"{site.url.split('://', 1)[1]}: no scheme given; {note}")
+                report = crawl_site(url, client, self.store, cfg.crawl, cfg.http.concurrency, hook)
+            except WparchiveError as exc:
+                if client.stopped:  # a signal's own line says why this site stopped
+                    return True
+                with self._print:
+                    if output == "json":
+                        elapsed = time.monotonic() - started
+                        typer.echo(json.dumps(failure_json(site.url, str(exc), elapsed)))
+                    else:
+                        self.console.fail(f"{site.url}: {exc}")
+                return True
+        failed = report.status in FAILING_STATUSES
+        with self._print:
+            if output == "json":
+                typer.echo(json.dumps(report_json(report, time.monotonic() - started)))
+            elif output == "text" or failed:
+                self.console.done(report.summary_line())
+        return failed
