@@ -62,6 +62,10 @@ def crawl(
     sites_at_once: Annotated[
         int | None, typer.Option(help="Sites of the list crawled at once (default 16).")
     ] = None,
+    warc: Annotated[
+        Path | None,
+        typer.Option("--warc", help="Record every HTTP exchange into WARC files in this folder."),
+    ] = None,
     with_pages: Annotated[
         bool | None,
         typer.Option(
@@ -114,9 +118,16 @@ def crawl(
         if not sites:
             raise typer.BadParameter("give a site URL, or list sites in the config file")
         from scraper.crawl.many import crawl_sites
+        from scraper.warc import WarcRecorder
 
         output: Output = "json" if as_json else "quiet" if quiet else "text"
-        if crawl_sites(sites, cfg, Console(), output):
+        recorders = [WarcRecorder(warc)] if warc else []
+        try:
+            failed = crawl_sites(sites, cfg, Console(), output, hooks=recorders)
+        finally:
+            for recorder in recorders:
+                recorder.close()
+        if failed:
             raise typer.Exit(1)
 
 

@@ -113,3 +113,31 @@ def test_an_exchange_without_a_response_is_not_recorded(tmp_path: Path) -> None:
     recorder(Exchange("GET", "http://127.0.0.1/", (), datetime.now(UTC), 0.0, None))
     recorder.close()
     assert recorder.files == [] and recorder.records == 0
+
+
+def test_crawl_warc_records_one_response_per_request_the_server_answered(tmp_path: Path) -> None:
+    from tests.hostile.runner import FAST_CONFIG, run_wparchive
+    from tests.hostile.server import HostileSite
+
+    (tmp_path / "config.yaml").write_text(FAST_CONFIG)
+    warcs = tmp_path / "warc"
+    with HostileSite() as site:
+        run = run_wparchive(
+            tmp_path,
+            *("crawl", site.url, "--db", str(tmp_path / "a.db")),
+            *("--config", str(tmp_path / "config.yaml"), "--warc", str(warcs)),
+        )
+        served = [path for path, _ in site.requests]
+    assert run.exit == 0, run.stderr
+    records = read_records(sorted(warcs.glob("*.warc.gz")))
+    responses = [r for r in records if r["type"] == "response"]
+    # One response record per request the server logged, for the same URLs, in any order.
+    assert sorted(r["uri"].split(site.url, 1)[1] for r in responses) == sorted(served)
+    assert len([r for r in records if r["type"] == "request"]) == len(served)
+    warcio = Path(sys.executable).parent / "warcio"
+    check = subprocess.run(
+        [str(warcio), "check", *map(str, sorted(warcs.glob("*.warc.gz")))],
+        capture_output=True,
+        text=True,
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
