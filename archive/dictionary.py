@@ -178,7 +178,7 @@ TABLES: dict[str, tuple[str, Columns]] = {
             "id": "row id",
             "site_id": "the site (sites.id)",
             "source": "the source the run read the site through",
-            "mode": "full or incremental",
+            "mode": "full, incremental, or reparse (stored raw items parsed again)",
             "status": "running, ok, partial, failed or skipped",
             "started_at": "when it started (UTC)",
             "progress_at": "when it last saved something (UTC)",

@@ -14,7 +14,8 @@ from archive.models import Author, Comment, CrawlRun, Post, Problem, Site, Term
 from archive.records import CrawlState, SiteRecord
 from archive.upsert import KindCounts
 
-RUN_MODES = ("full", "incremental")
+# reparse: stored raw items run through the parsers again, no network (scraper/reparse.py).
+RUN_MODES = ("full", "incremental", "reparse")
 FINISHED_STATUSES = ("ok", "partial", "failed", "interrupted")
 RUNNING, ABANDONED = "running", "abandoned"
 # A run that made no progress for this long was killed; the next run of its site says so.

@@ -15,6 +15,14 @@ from archive.history import DeletedReason
 from archive.history_view import history_lines
 from archive.identity import normalize_site_url
 from archive.models import SITES, Site
+from archive.raw_items import (
+    RawItem,
+    RawKind,
+    SiteRow,
+    archived_sites,
+    author_names,
+    raw_items_after,
+)
 from archive.records import CrawlState, Record, SiteRecord, SourceTraits
 from archive.redact import redact_text
 from archive.saving import save_batch
@@ -167,6 +175,21 @@ class ArchiveStore:
     def release_site(self, site_id: int, worker: str) -> None:
         """Release the site's lease if `worker` holds it."""
         run_transaction(self.engine, lambda conn: state.release_site(conn, site_id, worker))
+
+    def archived_sites(self, url: str | None = None) -> list[SiteRow]:
+        """The archived sites (only `url`'s when given), by URL."""
+        wanted = normalize_site_url(url) if url else None
+        return self._read(lambda conn: archived_sites(conn, wanted))
+
+    def author_names(self, site_id: int) -> dict[int, str]:
+        """wp_id -> name of the site's archived authors."""
+        return self._read(lambda conn: author_names(conn, site_id))
+
+    def raw_items_after(
+        self, site_id: int, kind: RawKind, sources: tuple[str, ...], after: int, batch: int = 500
+    ) -> list[RawItem]:
+        """The next batch of stored raw items (see archive.raw_items)."""
+        return self._read(lambda conn: raw_items_after(conn, site_id, kind, sources, after, batch))
 
     def _read(self, work: Callable[[Connection], T]) -> T:
         return run_transaction(self.engine, work, write=False)

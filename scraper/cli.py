@@ -361,6 +361,31 @@ def backup(
 
 
 @app.command()
+def reparse(
+    site: Annotated[
+        str | None, typer.Option("--site", help="Only this archived site (default: all).")
+    ] = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Run today's parsers again over the raw items the archive keeps (REST, WordPress.com),
+    with no network: what changed gets a new version. One summary line per site."""
+    from archive.db import open_archive
+    from archive.store import ArchiveStore
+    from scraper.reparse import reparse_sites
+    from scraper.sources.registry import archive_traits
+
+    with error_exit():
+        cfg = _config(config, database=db)
+        store = ArchiveStore(open_archive(cfg.database), traits=archive_traits())
+        reports = reparse_sites(store, site)
+        if not reports:
+            raise typer.BadParameter(f"no archived site {site}" if site else "nothing archived yet")
+        for report in reports:
+            Console().done(report.summary_line())
+
+
+@app.command()
 def verify(folder: Annotated[Path, typer.Argument(help="A backup folder.")]) -> None:
     """Check every file of a backup folder against its manifest; exit 1 naming each bad file."""
     from archive.manifest import verify_backup
