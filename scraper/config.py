@@ -32,6 +32,7 @@ RANGES: dict[str, tuple[float, float | None, str]] = {
     "target_concurrency": (0, 64, "above"),
     "min_delay": (0, 3600, "from"),
     "max_delay": (0, 3600, "from"),
+    "max_in_flight": (1, 1024, "from"),
     "concurrency": (1, 64, "from"),
     "batch_size": (1, 100_000, "from"),
     "sites_at_once": (1, 256, "from"),

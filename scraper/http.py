@@ -80,6 +80,7 @@ class HttpSettings:
     min_delay: float = 0.0
     max_delay: float = 60.0
     rate_limit: float = 0.0  # requests per second per host at most; 0 = no cap
+    max_in_flight: int = 32  # requests in flight at once in all, whatever the hosts and sites
     respect_robots: bool = True
     max_response_bytes: int = 50_000_000  # decoded body; larger ones are cut off and refused
     request_deadline: float = 120.0  # seconds for connect + all reads of one attempt
@@ -107,12 +108,14 @@ class HttpClient:
         self.session.headers["User-Agent"] = self.settings.user_agent
         self.session.headers["Accept-Encoding"] = ACCEPT_ENCODING
         pool = max(4, self.settings.concurrency)
-        adapter = HTTPAdapter(pool_connections=pool, pool_maxsize=pool, max_retries=0)
+        hosts = max(10, self.settings.max_in_flight)  # many sites at once: keep their connections
+        adapter = HTTPAdapter(pool_connections=hosts, pool_maxsize=pool, max_retries=0)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self._lock = threading.Lock()
-        # One budget per host, whatever thread pools or sites share this client.
+        # One budget per host, whatever thread pools or sites share this client; one cap on all.
         self._throttles: dict[str, HostThrottle] = {}
+        self._gate = threading.BoundedSemaphore(max(1, self.settings.max_in_flight))
         self._robots: dict[str, urllib.robotparser.RobotFileParser | None] = {}
         # host -> the robots.txt rules in force, as text ("" allows all), for callers that keep
         # them between runs (use_robots); only hosts whose robots.txt this client fetched.
@@ -234,7 +237,7 @@ class HttpClient:
         self, throttle: HostThrottle, method: str, url: str, params: Params, off_host: bool
     ) -> Response:
         """One attempt in the host's turn: its latency (or failure) paces the host's next ones."""
-        with throttle.turn() as done:
+        with throttle.turn() as done, self._gate:  # the gate's wait is no part of the latency
             self._raise_if_stopped(url)  # stopped while this thread waited for its turn
             started = self._clock()
             try:

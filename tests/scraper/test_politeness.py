@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -33,6 +34,13 @@ class Recorder:
 @pytest.fixture
 def server() -> Iterator[tuple[str, Recorder]]:
     record = Recorder()
+    with serving(record, "127.0.0.1") as base:
+        yield base, record
+
+
+@contextmanager
+def serving(record: Recorder, host: str) -> Iterator[str]:
+    """A server on `host` that keeps its arrivals in `record` (which several may share)."""
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args: Any) -> None:
@@ -63,12 +71,12 @@ def server() -> Iterator[tuple[str, Recorder]]:
             self.end_headers()
             self.wfile.write(body)
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd = ThreadingHTTPServer((host, 0), Handler)
     httpd.daemon_threads = True
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}", record
+        yield f"http://{host}:{httpd.server_address[1]}"
     finally:
         httpd.shutdown()
         httpd.server_close()
@@ -128,3 +136,14 @@ def test_robots_crawl_delay_is_honoured(server: tuple[str, Recorder]) -> None:
     client = HttpClient(HttpSettings(concurrency=4, max_delay=0.0))
     fetch_all(client, base, 3, threads=3)
     assert min(gaps(sorted(record.starts))) >= 0.95
+
+
+def test_max_in_flight_caps_all_hosts_together() -> None:
+    record = Recorder()
+    with serving(record, "127.0.0.1") as one, serving(record, "127.0.0.2") as two:
+        client = HttpClient(HttpSettings(concurrency=3, max_delay=0.0, max_in_flight=2))
+        with ThreadPoolExecutor(8) as pool:
+            urls = [f"{base}/item/{n}" for n in range(8) for base in (one, two)]
+            list(pool.map(client.get, urls))
+    # Three allowed per host, six in all, yet never more than two at once across both.
+    assert record.most_in_flight == 2 and len(record.starts) == 16
