@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from typing import Literal
@@ -62,7 +62,11 @@ def crawl_sites(
                     finally:
                         interruption.raise_if_stopped()  # with the signal's own exit code
             else:
-                with ThreadPoolExecutor(at_once, thread_name_prefix="site") as pool:
+                with (
+                    console.sites_progress(len(sites), lambda: client.requests_made) as line,
+                    ThreadPoolExecutor(at_once, thread_name_prefix="site") as pool,
+                ):
+                    run.finished = line.site_done
                     failures = sum(pool.map(run.crawl, sites))
                 interruption.raise_if_stopped()
     finally:
@@ -89,10 +93,18 @@ class _SiteRuns:
         self.client, self.store, self.cfg = client, store, cfg
         self.console, self.output = console, output
         self.live = live  # one site at a time: a live progress line on a terminal
+        self.finished: Callable[[], None] = lambda: None  # told as each site ends
         self._print = threading.Lock()  # whole lines, never interleaved
 
     def crawl(self, site: SiteInput) -> bool:
         """Crawl one site and print its summary (or its error) as `output` asks; True on failure."""
+        try:
+            return self._crawl(site)
+        finally:
+            with self._print:
+                self.finished()
+
+    def _crawl(self, site: SiteInput) -> bool:
         client, cfg, output = self.client, self.cfg, self.output
         if site.auth is not None:
             for candidate in site.candidates():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from archive.records import CommentRecord, PostRecord, ProblemRecord
-from scraper.console import ProgressLine
+from scraper.console import ProgressLine, SitesLine
 
 
 def test_progress_is_drawn_from_the_first_record_with_counts_requests_and_rate() -> None:
@@ -17,3 +17,12 @@ def test_progress_is_drawn_from_the_first_record_with_counts_requests_and_rate()
     line(ProblemRecord("http", "x"))  # within the redraw interval: counted, not drawn
     assert len(drawn) == 2 and "1 post, 1 comment | 4 requests" in drawn[1]
     assert line.describe(line.started + 2).endswith("| 5 requests | 2 records/s")
+
+
+def test_the_sites_line_counts_sites_done_requests_and_rate() -> None:
+    made = iter([40, 90])
+    line = SitesLine(24, lambda: next(made))
+    line.site_done()
+    line.site_done()
+    assert line.describe(line.started + 2) == "sites 2/24 | 40 requests | 20 requests/s"
+    assert line.describe(line.started + 3).startswith("sites 2/24 | 90 requests | 30 ")
