@@ -191,6 +191,14 @@ TABLES: dict[str, tuple[str, Columns]] = {
             "seen_comment_wp_id": "the highest comment id it saw",
         },
     ),
+    "host_pacing": (
+        "When the next request may start to a host many sites share (http.shared_hosts), for"
+        " every worker: one politeness budget across machines.",
+        {
+            "host": "host:port, as requests go to it",
+            "next_start_at": "the earliest start of the next request to it (UTC)",
+        },
+    ),
     "problems": (
         "What a crawl run could not read.",
         {

@@ -269,6 +269,17 @@ class CrawlRun(Base):
     seen_comment_wp_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
+class HostPacing(Base):
+    """When the next request to a host shared by many sites may start, for every process that
+    crawls it (public-api.wordpress.com serves every WordPress.com blog): one budget, not one a
+    worker."""
+
+    __tablename__ = "host_pacing"
+
+    host: Mapped[str] = mapped_column(String(255), primary_key=True)
+    next_start_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class Problem(Base):
     """Something a crawl run could not read."""
 
@@ -340,3 +351,4 @@ POST_TERMS = table_of(PostTerm)
 COMMENTS = table_of(Comment)
 POST_VERSIONS = table_of(PostVersion)
 COMMENT_VERSIONS = table_of(CommentVersion)
+HOST_PACING = table_of(HostPacing)

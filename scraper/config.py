@@ -186,6 +186,10 @@ def _coerce(value: Any, default: Any, where: str) -> Any:
             if isinstance(value, bool):
                 raise ValueError(f"expected a number, not {value!r}")
             return float(value)
+        if isinstance(default, tuple):
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ValueError(f"expected a list of names, not {value!r}")
+            return tuple(v.strip().lower() for v in value)
         return str(value)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{where}: {exc}") from exc

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
 import threading
@@ -81,6 +82,8 @@ class HttpSettings:
     max_delay: float = 60.0
     rate_limit: float = 0.0  # requests per second per host at most; 0 = no cap
     max_in_flight: int = 32  # requests in flight at once in all, whatever the hosts and sites
+    # Hosts many sites share, paced as one across every worker (with a `shared` pacer).
+    shared_hosts: tuple[str, ...] = ("public-api.wordpress.com",)
     respect_robots: bool = True
     max_response_bytes: int = 50_000_000  # decoded body; larger ones are cut off and refused
     request_deadline: float = 120.0  # seconds for connect + all reads of one attempt
@@ -94,8 +97,12 @@ class HttpClient:
         self,
         settings: HttpSettings | None = None,
         sleep: Callable[[float], None] | None = None,
+        shared: Callable[[str, float], float] | None = None,
     ) -> None:
         self.settings = settings or HttpSettings()
+        # `shared(host, interval)` reserves a start to a shared host for every process (the
+        # archive's host_pacing); without it those hosts are paced per process like the rest.
+        self._shared = shared
         self._stopped = threading.Event()
         # Waits (backoff, Retry-After, throttling) end at once when the run is stopped. A sleep
         # given by the caller (a test's) brings its own time: it passes only when slept.
@@ -385,7 +392,12 @@ class HttpClient:
                     settings.rate_limit,
                 )
                 delay = self._crawl_delay(host)
-                throttle = HostThrottle(pacing, delay, clock=self._clock, sleep=self._sleep)
+                shared = None
+                if self._shared is not None and _is_shared(host, settings.shared_hosts):
+                    shared = functools.partial(self._shared, host)
+                throttle = HostThrottle(
+                    pacing, delay, clock=self._clock, sleep=self._sleep, shared=shared
+                )
                 self._throttles[host] = throttle
             return throttle
 
@@ -468,6 +480,11 @@ class HttpClient:
             return None
         parser.parse(lines)
         return parser
+
+
+def _is_shared(netloc: str, shared_hosts: tuple[str, ...]) -> bool:
+    """Whether `netloc` (host or host:port) is one of the hosts many sites share."""
+    return netloc in shared_hosts or netloc.rsplit(":", 1)[0] in shared_hosts
 
 
 def _raise_if_challenge(response: Response) -> None:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine
 
 from archive.db import libpq_url
+from archive.pacing import SharedPacing
 from archive.schedule import Schedule
 from archive.store import ArchiveStore, utc_now
 from scraper.config import Config
@@ -76,7 +77,7 @@ class JobRunner:
             return
         started, cfg = self.clock(), self.config
         settings = dataclasses.replace(cfg.crawl, full=cfg.crawl.full or sweep)
-        client = HttpClient(cfg.http)
+        client = HttpClient(cfg.http, shared=SharedPacing(self.engine, self.clock).reserve)
         try:
             report = crawl_site(
                 site_url, client, ArchiveStore(self.engine, self.clock), settings,

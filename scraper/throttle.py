@@ -43,6 +43,7 @@ class HostThrottle:
         crawl_delay: float | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        shared: Callable[[float], float] | None = None,
     ) -> None:
         self.pacing = pacing
         cap = 1.0 / pacing.rate_limit if pacing.rate_limit > 0 else 0.0
@@ -51,6 +52,9 @@ class HostThrottle:
         self.ceiling = max(pacing.max_delay, self.floor)
         self.delay = self.floor
         self._clock, self._sleep = clock, sleep
+        # A host many sites share: its starts are reserved in the archive, for every process
+        # (archive/pacing.py): `shared(interval)` -> seconds until this request's turn.
+        self._shared = shared
         self._slots = threading.BoundedSemaphore(max(1, pacing.concurrency))
         self._lock = threading.Lock()
         self._next_start = 0.0
@@ -85,8 +89,12 @@ class HostThrottle:
             now = self._clock()
             start = max(now, self._next_start)
             self._next_start = start + self.delay
-        if start > now:
-            self._sleep(start - now)
+            delay = self.delay
+        wait = start - now
+        if self._shared is not None:
+            wait = max(wait, self._shared(delay))
+        if wait > 0:
+            self._sleep(wait)
 
     def _observe(self, latency: float, status: int | None) -> None:
         """Move the delay after an answer that took `latency` seconds."""

@@ -20,6 +20,7 @@ from typing import Literal
 import typer
 
 from archive.db import open_archive
+from archive.pacing import SharedPacing
 from archive.store import ArchiveStore
 from scraper.config import Config
 from scraper.console import Console
@@ -48,7 +49,7 @@ def crawl_sites(
     partial. `hooks` see every HTTP exchange."""
     at_once = max(1, min(cfg.crawl.sites_at_once, len(sites)))
     store = ArchiveStore(open_archive(cfg.database, pool_size=at_once), traits=archive_traits())
-    client = HttpClient(cfg.http)
+    client = HttpClient(cfg.http, shared=SharedPacing(store.engine).reserve)
     for exchange_hook in hooks:
         client.add_exchange_hook(exchange_hook)
     run = _SiteRuns(client, store, cfg, console, output, live=at_once == 1)
