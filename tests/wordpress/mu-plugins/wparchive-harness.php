@@ -39,7 +39,17 @@ add_action('wp_head', function () {
 });
 
 // Themes of the tests' own (tests/wordpress/themes): a root beside Debian's, nothing written there.
-register_theme_directory(dirname(__DIR__) . '/themes');
+// WordPress stores a theme's root as an absolute path when the theme is switched to; a site seeded
+// from another checkout (a reused database) would point at that checkout's folder, so the root of
+// our own themes is always this checkout's.
+$wparchive_themes = dirname(__DIR__) . '/themes';
+register_theme_directory($wparchive_themes);
+foreach (array('stylesheet_root' => 'stylesheet', 'template_root' => 'template') as $wparchive_root => $wparchive_of) {
+	add_filter("pre_option_$wparchive_root", function ($pre) use ($wparchive_themes, $wparchive_of) {
+		$theme = get_option($wparchive_of);
+		return is_string($theme) && $theme !== '' && is_dir("$wparchive_themes/$theme") ? $wparchive_themes : $pre;
+	});
+}
 
 // A cookie renders one request with another installed theme, so fixtures can cover more themes
 // without changing the site other tests see.
