@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from archive.identity import slugify
-from archive.records import AuthorRecord, CommentRecord, PostRecord, TermRecord
+from archive.records import AuthorRecord, Capture, CommentRecord, PostRecord, TermRecord
 
 Row = dict[str, Any]
 
@@ -141,7 +141,7 @@ def post_row(site_id: int, record: PostRecord) -> Row:
         "raw": encode_json(record.raw),
     }
     terms = sorted((t.taxonomy, t.slug, t.name, t.wp_id or 0) for t in record.terms)
-    return _with_hash(row, terms=terms)
+    return _with_capture(_with_hash(row, terms=terms), record.capture)
 
 
 def comment_row(site_id: int, record: CommentRecord) -> Row:
@@ -163,7 +163,15 @@ def comment_row(site_id: int, record: CommentRecord) -> Row:
         "source": record.source,
         "raw": encode_json(record.raw),
     }
-    return _with_hash(row)
+    return _with_capture(_with_hash(row), record.capture)
+
+
+def _with_capture(row: Row, capture: Capture | None) -> Row:
+    """`row` with where its response was recorded, outside the fingerprint: an item read again
+    from another capture is unchanged (and keeps the capture its content was first read from)."""
+    row["warc_file"] = capture.warc_file if capture else None
+    row["warc_offset"] = capture.offset if capture else None
+    return row
 
 
 def _with_hash(row: Row, **covered: Any) -> Row:

@@ -14,6 +14,11 @@ from pathlib import Path
 Columns = dict[str, str]
 
 SEEN = "when a crawl first saw it (UTC)", "when a crawl last saw it (UTC)"
+WARC_FILE = (
+    "the WARC file (in the folder the crawl recorded into, `crawl --warc`) holding the response"
+    " this row was last written from; empty when that crawl recorded nothing"
+)
+WARC_OFFSET = "where that response's record starts in the WARC file (bytes)"
 RAW = "the item as the source gave it (REST JSON, or what a feed or page showed), for re-parsing"
 HASH = "fingerprint of the last saved record: an equal hash means an unchanged item"
 SOURCE = "how it was read: rest, wpcom (WordPress.com API), feed or html"
@@ -124,6 +129,8 @@ TABLES: dict[str, tuple[str, Columns]] = {
             "comment_status": "open or closed",
             "source": SOURCE,
             "raw": RAW,
+            "warc_file": WARC_FILE,
+            "warc_offset": WARC_OFFSET,
             "record_hash": HASH,
             "content_hash": "fingerprint of what a visitor sees (its current version's hash)",
             "field_sources": "which source wrote each group of fields (JSON): a poorer one never overwrites",
@@ -162,6 +169,8 @@ TABLES: dict[str, tuple[str, Columns]] = {
             "type": "comment",
             "source": SOURCE,
             "raw": RAW,
+            "warc_file": WARC_FILE,
+            "warc_offset": WARC_OFFSET,
             "record_hash": HASH,
             "content_hash": "fingerprint of what a visitor sees (its current version's hash)",
             "field_sources": "which source wrote each group of fields (JSON): a poorer one never overwrites",

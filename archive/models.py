@@ -179,6 +179,9 @@ class Post(Base):
     comment_status: Mapped[str | None] = mapped_column(String(20))
     source: Mapped[str] = mapped_column(String(20))
     raw: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    # The WARC capture (file name, response record offset) the row was last written from.
+    warc_file: Mapped[str | None] = mapped_column(String(255))
+    warc_offset: Mapped[int | None] = mapped_column(BigInteger)
     record_hash: Mapped[str] = mapped_column(String(64))
     content_hash: Mapped[str | None] = mapped_column(String(64))
     field_sources: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
@@ -237,6 +240,9 @@ class Comment(Base):
     type: Mapped[str] = mapped_column(String(20))
     source: Mapped[str] = mapped_column(String(20))
     raw: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    # The WARC capture (file name, response record offset) the row was last written from.
+    warc_file: Mapped[str | None] = mapped_column(String(255))
+    warc_offset: Mapped[int | None] = mapped_column(BigInteger)
     record_hash: Mapped[str] = mapped_column(String(64))
     content_hash: Mapped[str | None] = mapped_column(String(64))
     field_sources: Mapped[dict[str, Any] | None] = mapped_column(JsonType)

@@ -17,6 +17,15 @@ RecordKind = Literal["site", "author", "term", "post", "page", "comment", "probl
 
 
 @dataclass(frozen=True)
+class Capture:
+    """Where the response an item came from was recorded: a WARC file's name (in the folder the
+    crawl recorded into) and the offset of its response record."""
+
+    warc_file: str
+    offset: int
+
+
+@dataclass(frozen=True)
 class SourceTraits:
     """What the archive needs to know about the sources, told by the scraper's source registry.
 
@@ -117,6 +126,8 @@ class PostRecord:
     comment_status: str | None = None
     source: str = "rest"
     raw: JsonDict = field(default_factory=dict)
+    # Not content: the same post read from another capture is the same post.
+    capture: Capture | None = field(default=None, compare=False)
 
     @property
     def record_kind(self) -> RecordKind:
@@ -148,6 +159,7 @@ class CommentRecord:
     parent_inferred: bool = False
     source: str = "rest"
     raw: JsonDict = field(default_factory=dict)
+    capture: Capture | None = field(default=None, compare=False)  # not content, as for posts
 
 
 @dataclass(frozen=True)

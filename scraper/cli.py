@@ -15,6 +15,7 @@ from scraper.sources.registry import source_choices
 # that use them: `wparchive --help` and a typo's error should not wait for them.
 if TYPE_CHECKING:
     from archive.schedule import Schedule
+    from archive.store import ArchiveStore
     from scraper.config import Config
     from scraper.crawl.many import Output
     from scraper.jobs import JobRunner
@@ -367,22 +368,55 @@ def reparse(
     ] = None,
     db: DbOption = None,
     config: ConfigOption = None,
+    warc: Annotated[
+        Path | None,
+        typer.Option(
+            "--warc",
+            help="Crawl again from the WARC files recorded in this folder (feeds and pages too),"
+            " with no network.",
+        ),
+    ] = None,
 ) -> None:
     """Run today's parsers again over the raw items the archive keeps (REST, WordPress.com),
-    with no network: what changed gets a new version. One summary line per site."""
+    or with --warc over recorded responses, with no network: what changed gets a new version.
+    One summary line per site."""
     from archive.db import open_archive
     from archive.store import ArchiveStore
-    from scraper.reparse import reparse_sites
     from scraper.sources.registry import archive_traits
 
     with error_exit():
         cfg = _config(config, database=db)
         store = ArchiveStore(open_archive(cfg.database), traits=archive_traits())
+        if warc is not None:
+            _reparse_recorded(store, warc, cfg, site)
+            return
+        from scraper.reparse import reparse_sites
+
         reports = reparse_sites(store, site)
         if not reports:
             raise typer.BadParameter(f"no archived site {site}" if site else "nothing archived yet")
         for report in reports:
             Console().done(report.summary_line())
+
+
+def _reparse_recorded(store: ArchiveStore, folder: Path, cfg: Config, site: str | None) -> None:
+    """`reparse --warc`: each site's summary line; exit 1 when one failed or was partial."""
+    from scraper.crawl.many import FAILING_STATUSES
+    from scraper.reparse import reparse_recorded_sites
+    from scraper.replay import WarcIndex
+    from scraper.site_input import parse_site_input
+
+    url = parse_site_input(site).url if site else None
+    reports = reparse_recorded_sites(store, WarcIndex.of_folder(folder), cfg, url)
+    console, failed = Console(), False
+    for report in reports:
+        if report.status in FAILING_STATUSES:
+            failed = True
+            console.fail(report.summary_line())
+        else:
+            console.done(report.summary_line())
+    if failed:
+        raise typer.Exit(1)
 
 
 @app.command()

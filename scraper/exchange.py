@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from archive.records import Capture
 from scraper.errors import (
     DeadlineExceededError,
     FetchError,
@@ -65,6 +66,7 @@ class Response:
     body: bytes
     elapsed: float = 0.0
     http_version: str = "HTTP/1.1"
+    capture: Capture | None = None  # where an exchange hook recorded it (a WARC writer)
 
     @property
     def content_type(self) -> str:
@@ -107,7 +109,31 @@ class Exchange:
     error: FetchError | None = None
 
 
-ExchangeHook = Callable[[Exchange], None]
+# A hook that records the exchange returns where (the response then carries it); others None.
+ExchangeHook = Callable[[Exchange], Capture | None]
+
+
+class CapturedJson(dict[str, Any]):
+    """A JSON object from a recorded response that knows where the response was recorded; it is
+    the same dict to everything else (stored raw JSON, parsers)."""
+
+    __slots__ = ("capture",)
+
+    def __init__(self, data: dict[str, Any], capture: Capture) -> None:
+        super().__init__(data)
+        self.capture = capture
+
+
+def with_capture(items: list[Any], capture: Capture | None) -> list[Any]:
+    """The objects of a JSON list, each knowing `capture`; the list itself when nothing recorded it."""
+    if capture is None:
+        return items
+    return [CapturedJson(item, capture) if isinstance(item, dict) else item for item in items]
+
+
+def capture_of(item: Any) -> Capture | None:
+    """Where the response that sent `item` (a JSON object) was recorded, if it was."""
+    return item.capture if isinstance(item, CapturedJson) else None
 
 
 class _NotJson:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import random
@@ -18,6 +19,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from requests.utils import requote_uri
 
+from archive.records import Capture
 from scraper.errors import (
     BlockedError,
     DeadlineExceededError,
@@ -299,9 +301,11 @@ class HttpClient:
         if body.error is not None:
             body.error.status = response.status
         headers, elapsed = _request_headers(sent.request), response.elapsed
-        self._notify(
+        capture = self._notify(
             Exchange(method, sent.url, headers, started, elapsed, response, body.raw, body.error)
         )
+        if capture is not None:
+            response = dataclasses.replace(response, capture=capture)
         if body.error is not None:
             raise body.error
         return response
@@ -367,16 +371,18 @@ class HttpClient:
         if self._stopped.is_set():
             raise StoppedError(f"{url}: not fetched, the run was stopped", url)
 
-    def _notify(self, exchange: Exchange) -> None:
-        hooks = self._hooks
+    def _notify(self, exchange: Exchange) -> Capture | None:
+        """Show `exchange` to the hooks; return where one that records exchanges recorded it."""
+        hooks, capture = self._hooks, None
         if not hooks:
-            return
+            return None
         with self._hook_lock:
             for hook in hooks:
                 try:
-                    hook(exchange)
+                    capture = hook(exchange) or capture
                 except Exception:  # an observer's bug must not stop the crawl it observes
                     LOGGER.exception("exchange hook %r failed on %s", hook, exchange.url)
+        return capture
 
     def _throttle(self, url: str) -> HostThrottle:
         host = urlsplit(url).netloc.lower()

@@ -4,8 +4,9 @@ Every post, page and comment that the REST API or WordPress.com's API sent is st
 JSON; reparsing runs it through the current parser again and saves the result through the normal
 save path, as a run of its own (mode `reparse`): a parser fix reaches old crawls without
 refetching, what changed gets a new version (history applies), and what did not adds nothing.
-Items read from feeds or post HTML keep no raw page, so they are counted and left as they are.
-The high-water marks never move: a reparse is not a crawl.
+Items read from feeds or post HTML keep no raw page: those are reparsed from recorded WARC files
+(`--warc`, reparse_recorded_sites), by crawling the site again through today's sources with every
+request answered from the recording. The high-water marks never move: a reparse is not a crawl.
 """
 
 from __future__ import annotations
@@ -14,14 +15,19 @@ import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from archive.raw_items import RawItem, RawKind, SiteRow
 from archive.records import ProblemRecord, Record
 from archive.store import ArchiveStore
+from scraper.config import Config
 from scraper.crawl.lease import site_lease
+from scraper.crawl.report import CrawlReport
+from scraper.crawl.run import crawl_site
 from scraper.errors import WparchiveError
 from scraper.parse.rest import parse_rest_comment, parse_rest_post
 from scraper.parse.wpcom import parse_wpcom_comment, parse_wpcom_post
+from scraper.replay import WarcIndex, replay_client
 
 LOGGER = logging.getLogger(__name__)
 
@@ -46,6 +52,30 @@ class ReparseReport:
             f"{self.url}: reparsed {posts} posts and pages, {comments} comments"
             f" | {changed} changed (a new version each) | {self.problems} problems"
         )
+
+
+def reparse_recorded_sites(
+    store: ArchiveStore, index: WarcIndex, cfg: Config, url: str | None = None
+) -> list[CrawlReport]:
+    """Crawl `url` (else every archived site the recording holds) again from `index`, with no
+    network, through the normal save path (see crawl_site's `replay`); one report each."""
+    if url is not None:
+        urls = [url]
+    else:
+        hosts = index.hosts()
+        urls = [s.url for s in store.archived_sites() if urlsplit(s.url).netloc.lower() in hosts]
+        if not urls:
+            raise WparchiveError(
+                "no archived site is in the recorded WARC files; name the site with --site"
+            )
+    client = replay_client(index, cfg.http)
+    try:
+        return [
+            crawl_site(site, client, store, cfg.crawl, cfg.http.concurrency, replay=True)
+            for site in urls
+        ]
+    finally:
+        client.close()
 
 
 def reparse_sites(store: ArchiveStore, url: str | None = None) -> list[ReparseReport]:

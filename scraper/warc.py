@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
+from archive.records import Capture
 from scraper.exchange import Exchange, HeaderPairs
 
 LOGGER = logging.getLogger(__name__)
@@ -37,13 +38,15 @@ class WarcRecorder:
         self._file: BinaryIO | None = None
         self._writer: Any = None
 
-    def __call__(self, exchange: Exchange) -> None:
-        """Write the exchange's request and response; an exchange with no response is not a
-        capture (nothing came back) and is left out."""
+    def __call__(self, exchange: Exchange) -> Capture | None:
+        """Write the exchange's request and response and return where the response record
+        starts; an exchange with no response is not a capture (nothing came back): left out."""
         response = exchange.response
         if response is None:
-            return
+            return None
         writer = self._current_writer()
+        assert self._file is not None
+        capture = Capture(self.files[-1].name, self._file.tell())
         date = _warc_date(exchange.started)
         body = _as_sent(exchange.raw_body, response.headers.pairs)
         record = writer.create_warc_record(
@@ -72,9 +75,9 @@ class WarcRecorder:
         writer.write_record(record)
         writer.write_record(request)
         self.records += 2
-        assert self._file is not None
         if self._file.tell() >= self.max_bytes:
             self.close()
+        return capture
 
     def close(self) -> None:
         """Close the current file (the next exchange starts a new one)."""

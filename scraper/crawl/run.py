@@ -45,14 +45,21 @@ def crawl_site(
     concurrency: int = 4,
     progress: ProgressHook | None = None,
     job: str = "",
+    *,
+    replay: bool = False,
 ) -> CrawlReport:
     """Archive one site. Raises WparchiveError when the site cannot be read at all. `job`: the
-    queued job this crawl runs, if any (see site_lease).
+    queued job this crawl runs, if any (see site_lease). `replay`: the client answers from
+    recorded WARC files (scraper/replay.py), so the run reads everything again, as mode
+    `reparse`: it marks nothing deleted and moves no high-water mark, since what was recorded
+    may be older than what the archive holds.
 
     A site last read through REST is read again through the API root the archive remembers,
     without discovery; only when that fails is the site discovered again. Its robots.txt is
     read at most once every ROBOTS_MAX_AGE, its rules kept in the archive."""
-    run = _SiteRun(client, store, settings, concurrency, progress, client.requests_made, job)
+    run = _SiteRun(
+        client, store, settings, concurrency, progress, client.requests_made, job, replay=replay
+    )
     known = store.known_site(normalize_home(url))
     if known is not None:
         _use_kept_robots(client, known)
@@ -94,6 +101,7 @@ class _SiteRun:
     requests_before: int = 0
     job: str = ""  # the queued job this run belongs to, if any (see site_lease)
     reader: Source | None = None  # the source that read the site
+    replay: bool = False  # answered from recorded WARC files (see crawl_site)
 
     def crawl(self, discovery: Discovery) -> CrawlReport:
         """Lease the discovered site and read it; keep the robots.txt rules the client read."""
@@ -121,9 +129,11 @@ class _SiteRun:
         the site."""
         site_id = self.lease.site_id
         state = self.store.load_state(site_id)
-        if is_sweep_due(state, self.settings, datetime.now(UTC)):
+        if self.replay or is_sweep_due(state, self.settings, datetime.now(UTC)):
             state = CrawlState(site_id=site_id)
         self.report.mode = "incremental" if state.posts_modified_after else "full"
+        if self.replay:
+            self.report.mode = "reparse"
         run_id = self.store.start_run(site_id, self.settings.source, self.report.mode)
         self._run_chain(state, run_id)
 
@@ -153,7 +163,7 @@ class _SiteRun:
                 source=report.source or self.settings.source,
                 summary=report.summary_line(),
                 requests=report.requests,
-                advance_state=status == "ok",
+                advance_state=status == "ok" and not self.replay,
             )
 
     def _sweep(self, run_id: int) -> None:

@@ -15,6 +15,7 @@ from archive.records import (
     TermRecord,
     TermRef,
 )
+from scraper.exchange import capture_of
 from scraper.parse.body import clean_text, parse_body
 from scraper.parse.dates import parse_rest_utc
 from scraper.parse.rating import parse_jsonld_rating, parse_rating
@@ -96,6 +97,7 @@ def parse_rest_post(
         comment_status=item.get("comment_status"),
         source=source,
         raw=item,
+        capture=capture_of(item),
     )
 
 
@@ -153,6 +155,7 @@ def parse_rest_comment(
         type=str(item.get("type") or "comment"),
         source=source,
         raw=item,
+        capture=capture_of(item),
     )
 
 

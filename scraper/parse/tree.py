@@ -19,6 +19,8 @@ from lxml import etree
 from lxml import html as lxml_html
 from lxml.html import HtmlElement as HtmlElement  # re-exported: the one tree type
 
+from archive.records import Capture
+
 # Elements with no end tag (HTML's void elements and the obsolete ones parsers still know).
 VOID_TAGS = frozenset(
     [
@@ -56,23 +58,25 @@ _TRANSLATOR = HTMLTranslator()
 
 @dataclass(frozen=True)
 class ParsedPage:
-    """A fetched page and its tree: `url` is where it was fetched, `html` its text."""
+    """A fetched page and its tree: `url` is where it was fetched, `html` its text, `capture`
+    where its response was recorded (if it was)."""
 
     url: str
     html: str
     root: HtmlElement
+    capture: Capture | None = None
 
     @property
     def body(self) -> HtmlElement | None:
         return body_of(self.root)
 
 
-def parse_page(html: str, url: str) -> ParsedPage:
+def parse_page(html: str, url: str, capture: Capture | None = None) -> ParsedPage:
     """Parse a page (or a fragment) once; never raises, whatever the markup."""
     builder = _TreeBuilder()
     builder.feed(html or "")
     builder.close()
-    return ParsedPage(url, html or "", builder.root())
+    return ParsedPage(url, html or "", builder.root(), capture)
 
 
 class _TreeBuilder(HTMLParser):

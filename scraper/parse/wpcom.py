@@ -22,6 +22,7 @@ from archive.records import (
     TermRecord,
     TermRef,
 )
+from scraper.exchange import capture_of
 from scraper.parse.body import clean_text, parse_body
 from scraper.parse.dates import parse_iso_utc
 from scraper.parse.rating import parse_rating
@@ -110,6 +111,7 @@ def parse_wpcom_post(item: Any) -> PostRecord | ProblemRecord:
         comment_status=str(discussion.get("comment_status") or "") or None,
         source=SOURCE,
         raw=item,
+        capture=capture_of(item),
     )
 
 
@@ -140,6 +142,7 @@ def parse_wpcom_comment(item: Any) -> CommentRecord | ProblemRecord | None:
         parent_inferred=False,
         source=SOURCE,
         raw=item,
+        capture=capture_of(item),
     )
 
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
 from typing import Protocol
@@ -254,6 +254,9 @@ class FeedSource:
         html_post = page.post if page is not None else None
         result.author = page.author if page is not None else None
         result.post = build_post(item, html_post, body_from_html=needs_html)
+        if result.post is not None and html_post is not None:
+            # The post's page is read for every post: its capture is the post's.
+            result.post = replace(result.post, capture=html_post.capture)
         if result.post is None:
             result.problems.append(
                 ProblemRecord(

@@ -12,10 +12,12 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import TypeVar
 from urllib.parse import urljoin
 
 from archive.records import (
     AuthorRecord,
+    Capture,
     CommentRecord,
     CrawlState,
     PostRecord,
@@ -101,7 +103,7 @@ def fetch_post_page(
     comments = sorted(crawl.comments.values(), key=_comment_order)
     LOGGER.debug("%s: %d comments on %d pages", url, len(comments), 1 + crawl.fetched)
     return PostPage(
-        post=parsed.post,
+        post=_captured(parsed.post, first.capture),
         comments=comments,
         problems=problems + crawl.problems,
         comment_feed_url=parsed.comment_feed_url,
@@ -109,6 +111,14 @@ def fetch_post_page(
         atom_comments_url=parsed.atom_comments_url,
         pages_fetched=1 + len(more) + crawl.fetched,
     )
+
+
+RecordT = TypeVar("RecordT", PostRecord, CommentRecord)
+
+
+def _captured(record: RecordT, capture: Capture | None) -> RecordT:
+    """`record` knowing where the page it was read from was recorded."""
+    return replace(record, capture=capture) if capture is not None else record
 
 
 def _comment_order(comment: CommentRecord) -> tuple[datetime, int]:
@@ -125,7 +135,7 @@ def _read_comment_page(crawl: _Crawl, page: ParsedPage, requested: str) -> None:
         if number is not None:
             crawl.seen_numbers.add(number)
     for comment in parsed.comments:
-        crawl.comments.setdefault(comment.wp_id, comment)
+        crawl.comments.setdefault(comment.wp_id, _captured(comment, page.capture))
     crawl.queue.extend(parsed.page_urls)
 
 
@@ -167,7 +177,7 @@ def _fetch_html(client: HttpClient, url: str, problems: list[ProblemRecord]) -> 
     except FetchError as exc:
         problems.append(ProblemRecord("http", str(exc), url))
         return None
-    return parse_page(text, response.url or url)
+    return parse_page(text, response.url or url, response.capture)
 
 
 class HtmlSource:

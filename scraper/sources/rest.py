@@ -22,6 +22,7 @@ from scraper.errors import (
     NotJsonError,
     WparchiveError,
 )
+from scraper.exchange import with_capture
 from scraper.http import HttpClient
 from scraper.parse.rest import (
     parse_rest_author,
@@ -318,6 +319,7 @@ class RestSource:
             raise NotJsonError(
                 f"{response.url} sent {type(data).__name__}, not a list", response.url
             )
+        data = with_capture(data, response.capture)
         total = _int_header(response.headers.get("X-WP-Total"))
         pages = _int_header(response.headers.get("X-WP-TotalPages"))
         if pages is None:

@@ -14,9 +14,10 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from archive.records import CrawlState, ProblemRecord, Record, SiteRecord
+from archive.records import Capture, CrawlState, ProblemRecord, Record, SiteRecord
 from scraper.discover import Discovery
 from scraper.errors import ApiClosedError, DiscoveryError, HttpStatusError, NotJsonError
+from scraper.exchange import with_capture
 from scraper.http import HttpClient
 from scraper.parse.wpcom import (
     parse_wpcom_author,
@@ -76,7 +77,7 @@ class WpcomSource:
 
     def fetch_site(self) -> SiteRecord:
         """The site's name, URL and time zone; raises DiscoveryError or ApiClosedError if unreadable."""
-        data = self._get(self.site_url(), {}, strict=True)
+        data, _ = self._get(self.site_url(), {}, strict=True)
         return parse_wpcom_site(data, self.site, self.site_url())
 
     def fetch_records(self, state: CrawlState) -> Iterator[Record]:
@@ -127,7 +128,7 @@ class WpcomSource:
             elif by_offset:
                 query["offset"] = position
             try:
-                data = self._get(url, query, strict=strict and number == 1)
+                data, capture = self._get(url, query, strict=strict and number == 1)
             except (HttpStatusError, NotJsonError) as exc:
                 if strict and number == 1:
                     raise
@@ -140,7 +141,7 @@ class WpcomSource:
                     raise DiscoveryError(message)
                 yield ProblemRecord("gap", message, url)
                 return
-            fresh = [item for item in items if _is_new(item, seen)]
+            fresh = with_capture([item for item in items if _is_new(item, seen)], capture)
             LOGGER.debug("%s page %d: %d items, %d new", path, number, len(items), len(fresh))
             yield from fresh
             position += self.page_size
@@ -152,10 +153,13 @@ class WpcomSource:
             "gap", f"WordPress.com {path}: stopped after {self.max_pages} pages", url
         )
 
-    def _get(self, url: str, query: Mapping[str, str | int], *, strict: bool = False) -> Any:
-        """GET JSON; with `strict`, refusals become DiscoveryError/ApiClosedError for the crawl."""
+    def _get(
+        self, url: str, query: Mapping[str, str | int], *, strict: bool = False
+    ) -> tuple[Any, Capture | None]:
+        """GET JSON and where it was recorded; with `strict`, refusals become
+        DiscoveryError/ApiClosedError for the crawl."""
         try:
-            data, _ = self.client.get_json(url, query)
+            data, response = self.client.get_json(url, query)
         except HttpStatusError as exc:
             if not strict:
                 raise
@@ -168,7 +172,7 @@ class WpcomSource:
             if exc.status == 404:
                 raise DiscoveryError(f"WordPress.com does not serve {self.site} (404)") from exc
             raise
-        return data
+        return data, response.capture
 
 
 def _finished(data: dict[str, Any], count: int, read: int, *, by_offset: bool) -> bool:

@@ -9,6 +9,7 @@ import responses
 
 from archive.records import (
     AuthorRecord,
+    Capture,
     CommentRecord,
     CrawlState,
     PostRecord,
@@ -160,9 +161,9 @@ def test_each_fetched_page_is_parsed_once(monkeypatch: pytest.MonkeyPatch) -> No
     serve_paged_post("oldest", PRETTY)
     parsed: list[str] = []
 
-    def counting_parse(html: str, url: str) -> ParsedPage:
+    def counting_parse(html: str, url: str, capture: Capture | None = None) -> ParsedPage:
         parsed.append(url)
-        return parse_page(html, url)
+        return parse_page(html, url, capture)
 
     monkeypatch.setattr(html_source, "parse_page", counting_parse)
     page = fetch_post_page(client(), PRETTY)

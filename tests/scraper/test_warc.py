@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import gzip
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -141,3 +143,81 @@ def test_crawl_warc_records_one_response_per_request_the_server_answered(tmp_pat
         text=True,
     )
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def recorded_crawl(tmp_path: Path) -> tuple[str, Path, Path]:
+    """A crawl of a loopback site recorded into tmp/warc (archive tmp/a.db); the site is gone
+    afterwards. Returns its URL, the archive and the WARC folder."""
+    from tests.hostile.runner import FAST_CONFIG, run_wparchive
+    from tests.hostile.server import HostileSite
+
+    (tmp_path / "config.yaml").write_text(FAST_CONFIG)
+    with HostileSite() as site:
+        run = run_wparchive(
+            tmp_path,
+            *("crawl", site.url, "--db", str(tmp_path / "a.db")),
+            *("--config", str(tmp_path / "config.yaml"), "--warc", str(tmp_path / "warc")),
+        )
+    assert run.exit == 0, run.stderr
+    return site.url, tmp_path / "a.db", tmp_path / "warc"
+
+
+def stored_items(db: Path) -> list[tuple[Any, ...]]:
+    with closing(sqlite3.connect(db)) as conn:
+        return conn.execute(
+            "SELECT 'post', wp_id, title, content_html, warc_file, warc_offset FROM posts UNION ALL"
+            " SELECT 'comment', wp_id, author_name, content_html, warc_file, warc_offset"
+            " FROM comments ORDER BY 1, 2"
+        ).fetchall()
+
+
+def test_reparse_warc_rebuilds_the_archive_once_the_site_is_gone(tmp_path: Path) -> None:
+    from tests.hostile.runner import run_wparchive
+
+    url, recorded, warc = recorded_crawl(tmp_path)
+    run = run_wparchive(
+        tmp_path,
+        *("reparse", "--warc", str(warc), "--site", url, "--db", str(tmp_path / "b.db")),
+        *("--config", str(tmp_path / "config.yaml")),
+    )
+    assert run.exit == 0, run.stderr
+    assert "(reparse)" in run.stdout
+    items = stored_items(recorded)
+    assert len(items) > 100 and all(item[4] and item[5] is not None for item in items)
+    assert stored_items(tmp_path / "b.db") == items
+
+
+def test_a_response_missing_from_the_recording_fails_the_run_and_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    """A replay whose comments were never recorded: the run is partial, and the archive keeps
+    every row and version it had."""
+    from warcio.warcwriter import WARCWriter
+
+    from tests.hostile.runner import run_wparchive
+
+    _, recorded, warc = recorded_crawl(tmp_path)
+    partial = tmp_path / "partial"
+    partial.mkdir()
+    with (partial / "only-posts.warc.gz").open("wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        for path in sorted(warc.glob("*.warc.gz")):
+            with path.open("rb") as file:
+                for record in ArchiveIterator(file):
+                    if "comments" not in record.rec_headers.get_header("WARC-Target-URI"):
+                        writer.write_record(record)
+    before = stored_items(recorded)
+    run = run_wparchive(
+        tmp_path,
+        *("reparse", "--warc", str(partial), "--db", str(recorded)),
+        *("--config", str(tmp_path / "config.yaml")),
+    )
+    assert run.exit == 1
+    assert "is not in the recorded WARC files" in run.stdout + run.stderr
+    assert stored_items(recorded) == before
+    with closing(sqlite3.connect(recorded)) as conn:
+        assert conn.execute("SELECT mode, status FROM crawl_runs ORDER BY id").fetchall() == [
+            ("full", "ok"),
+            ("reparse", "partial"),
+        ]
+        assert conn.execute("SELECT last_complete_at IS NOT NULL FROM sites").fetchone() == (1,)
