@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Table, insert, select, update
 
 from archive.columns import fingerprint
 from archive.models import COMMENT_VERSIONS, COMMENTS, POST_TERMS, POST_VERSIONS, POSTS, TERMS
-from archive.upsert import chunked
+from archive.upsert import chunked, update_by_id
 
 DeletedReason = str  # "gone" | "hidden"
 DELETED_REASONS = ("gone", "hidden")
@@ -199,15 +199,8 @@ def _write_versions(
     ]
     conn.execute(insert(kind.versions), rows)
     if reason is None:
-        conn.execute(
-            update(kind.table)
-            .where(kind.table.c.id == bindparam("b_id"))
-            .values(content_hash=bindparam("b_hash")),
-            [
-                {"b_id": row_id, "b_hash": digest}
-                for row_id, (digest, _) in sorted(versions.items())
-            ],
-        )
+        hashes = [{"id": row_id, "content_hash": d} for row_id, (d, _) in sorted(versions.items())]
+        update_by_id(conn, kind.table, hashes)
 
 
 def _jsonable(fields: dict[str, Any]) -> dict[str, Any]:

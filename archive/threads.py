@@ -14,14 +14,13 @@ import logging
 from collections.abc import Collection, Container, Iterable, Iterator, Mapping
 from typing import NamedTuple
 
-from sqlalchemy import Connection, bindparam, func, select, update
+from sqlalchemy import Connection, func, select, update
 
 from archive.models import COMMENTS, Post
-from archive.upsert import chunked
+from archive.upsert import chunked, update_by_id
 
 LOGGER = logging.getLogger(__name__)
 
-UPDATE_BATCH = 1000
 RETHREAD_COMMENTS = 5000  # about this many comments are re-placed together in the full pass
 
 
@@ -240,24 +239,13 @@ def _write_changes(
         parent_id = None if placement.is_orphan or parent is None else parent.id
         wanted = (parent_id, placement.depth, placement.root_wp_id, placement.is_orphan)
         if wanted != (row.parent_id, row.depth, row.root_wp_id, row.is_orphan):
-            params.append(dict(zip(("b_id", *_UPDATE_PARAMS), (row.id, *wanted), strict=True)))
+            params.append(dict(zip(_UPDATED, (row.id, *wanted), strict=True)))
             changed.add(wp_id)
-    for chunk in chunked(params, UPDATE_BATCH):
-        conn.execute(_UPDATE_THREAD, list(chunk))
+    update_by_id(conn, COMMENTS, params)
     return changed
 
 
-_UPDATE_PARAMS = ("b_parent_id", "b_depth", "b_root", "b_orphan")
-_UPDATE_THREAD = (
-    update(COMMENTS)
-    .where(COMMENTS.c.id == bindparam("b_id"))
-    .values(
-        parent_id=bindparam("b_parent_id"),
-        depth=bindparam("b_depth"),
-        root_wp_id=bindparam("b_root"),
-        is_orphan=bindparam("b_orphan"),
-    )
-)
+_UPDATED = ("id", "parent_id", "depth", "root_wp_id", "is_orphan")
 
 
 def link_comment_posts(
