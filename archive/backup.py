@@ -47,7 +47,8 @@ METADATA_FILE = "metadata.yml"
 DATASET_FILES = ("posts.jsonl", "comments.jsonl")
 # Folders whose files accumulate: each backup adds new ones (WARC captures) and keeps the old.
 WARC_DIR = "warc"
-ACCUMULATED_DIRS = (WARC_DIR,)
+MEDIA_DIR = "media"  # media/<sha256>.<ext> (scraper/media.py)
+ACCUMULATED_DIRS = (WARC_DIR, MEDIA_DIR)
 
 
 @dataclass(frozen=True)

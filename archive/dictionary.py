@@ -200,6 +200,28 @@ TABLES: dict[str, tuple[str, Columns]] = {
             "seen_comment_wp_id": "the highest comment id it saw",
         },
     ),
+    "media": (
+        "Images a backup downloaded with --media (files media/<sha256>.<ext>), or refused.",
+        {
+            "id": "row id",
+            "site_id": "the site (sites.id)",
+            "url": "the image's URL, as a post named it",
+            "sha256": "SHA-256 of its bytes (one file for all URLs with the same bytes)",
+            "content_type": "the Content-Type it was served with",
+            "size": "its size in bytes",
+            "file": "its file in the backup folder (media/<sha256>.<ext>)",
+            "problem": "why it was refused (not an image kept, too large); empty when kept",
+            "fetched_at": "when it was downloaded or refused (UTC)",
+        },
+    ),
+    "post_media": (
+        "Which posts show which media.",
+        {
+            "post_id": "the post (posts.id)",
+            "media_id": "the image (media.id)",
+            "role": "featured (the post's featured image) or body (an image in its text)",
+        },
+    ),
     "host_pacing": (
         "When the next request may start to a host many sites share (http.shared_hosts), for"
         " every worker: one politeness budget across machines.",

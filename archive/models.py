@@ -341,6 +341,38 @@ class CommentVersion(Base):
     last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class Media(Base):
+    """An image a backup downloaded (`backup --media`), or tried to: its file is
+    `media/<sha256>.<ext>` in the backup folder; a refused one keeps its problem and no file."""
+
+    __tablename__ = "media"
+    __table_args__ = (UniqueConstraint("site_id", "url", name="uq_media_site_url"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    content_type: Mapped[str | None] = mapped_column(String(100))
+    size: Mapped[int | None] = mapped_column(BigInteger)
+    file: Mapped[str | None] = mapped_column(Text)
+    problem: Mapped[str | None] = mapped_column(Text)
+    fetched_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class PostMedia(Base):
+    """Which posts show which media, and how: `featured` or in the `body`."""
+
+    __tablename__ = "post_media"
+
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+    )
+    media_id: Mapped[int] = mapped_column(
+        ForeignKey("media.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)
+
+
 def table_of(model: type[Base]) -> Table:
     """The Core table behind a model, typed as a Table (for INSERT ... ON CONFLICT and UPDATE)."""
     table = model.__table__
@@ -358,3 +390,5 @@ COMMENTS = table_of(Comment)
 POST_VERSIONS = table_of(PostVersion)
 COMMENT_VERSIONS = table_of(CommentVersion)
 HOST_PACING = table_of(HostPacing)
+MEDIA = table_of(Media)
+POST_MEDIA = table_of(PostMedia)

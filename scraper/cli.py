@@ -337,11 +337,18 @@ def backup(
     warc: Annotated[
         bool, typer.Option("--warc", help="Record every HTTP exchange (WARC).")
     ] = False,
+    media: Annotated[
+        bool,
+        typer.Option(
+            "--media", help="Download the posts' images into media/ (see media.* settings)."
+        ),
+    ] = False,
 ) -> None:
     """Back a site up into a folder (archive.db, site.wxr, JSONL, metadata.yml, MANIFEST.json);
     again into the same folder, only what changed is fetched."""
     from archive.backup import WARC_DIR, commit_backup, open_backup
     from scraper.crawl.many import crawl_sites
+    from scraper.media import fetch_backup_media
     from scraper.site_input import parse_site_input
     from scraper.warc import WarcRecorder
 
@@ -357,6 +364,8 @@ def backup(
             hook.close()
         if failed:
             raise typer.Exit(1)  # the previous backup stays as it was
+        if media:
+            Console().note(fetch_backup_media(stage, cfg).summary_line())
         manifest = commit_backup(stage)
         typer.echo(f"{len(manifest['files'])} files checked into {out / 'MANIFEST.json'}")
 

@@ -80,6 +80,18 @@ class WorkerSettings:
 
 
 @dataclass(frozen=True)
+class MediaSettings:
+    """What `wparchive backup --media` downloads (scraper/media.py)."""
+
+    # Hosts besides the site's own that serve its uploads (a CDN such as i0.wp.com).
+    hosts: tuple[str, ...] = ()
+    max_file_bytes: int = 25_000_000  # a larger image is refused and recorded
+    max_total_bytes: int = (
+        2_000_000_000  # the backup's media in all; the rest waits for a later run
+    )
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything a run needs; built once in the CLI and passed down."""
 
@@ -89,6 +101,7 @@ class Config:
     crawl: CrawlSettings = field(default_factory=CrawlSettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     workers: WorkerSettings = field(default_factory=WorkerSettings)
+    media: MediaSettings = field(default_factory=MediaSettings)
 
 
 def load_config(path: Path | None) -> Config:
@@ -147,7 +160,7 @@ def _merge(config: Config, data: dict[str, Any], origin: str) -> Config:
         if not isinstance(sites, list) or not all(isinstance(s, str) for s in sites):
             raise ConfigError(f"{origin}: 'sites' must be a list of URLs")
         changes["sites"] = tuple(sites)
-    for section in ("http", "crawl", "schedule", "workers"):
+    for section in ("http", "crawl", "schedule", "workers", "media"):
         if section in data:
             changes[section] = _merge_section(getattr(config, section), data[section], origin)
     merged = dataclasses.replace(config, **changes)
