@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Table, insert, select, update
+from sqlalchemy import Connection, Table, select, update
 
 from archive.columns import fingerprint
 from archive.models import COMMENT_VERSIONS, COMMENTS, POST_TERMS, POST_VERSIONS, POSTS, TERMS
-from archive.upsert import chunked, update_by_id
+from archive.upsert import chunked, insert_rows, update_by_id
 
 DeletedReason = str  # "gone" | "hidden"
 DELETED_REASONS = ("gone", "hidden")
@@ -197,7 +197,7 @@ def _write_versions(
         }
         for row_id, (digest, visible) in sorted(versions.items())
     ]
-    conn.execute(insert(kind.versions), rows)
+    insert_rows(conn, kind.versions, rows)
     if reason is None:
         hashes = [{"id": row_id, "content_hash": d} for row_id, (d, _) in sorted(versions.items())]
         update_by_id(conn, kind.table, hashes)

@@ -12,14 +12,16 @@ from sqlalchemy import (
     Connection,
     Table,
     bindparam,
+    insert,
     select,
     text,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.expression import ColumnCollection
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
-from archive.columns import Row
+from archive.columns import Row, dump_json
 
 IN_CHUNK = 500
 UNNEST_CHUNK = 5000  # rows per UPDATE ... FROM unnest(): arrays have no parameter limit
@@ -161,7 +163,9 @@ def upsert_by_wp_id(
         writes.append({**row, "first_seen_at": now, **seen_values})
     for chunk in chunked(sorted(unchanged)):
         conn.execute(update(table).where(table.c.id.in_(chunk)).values(**seen_values))
-    if writes:
+    if writes and overrides is None and conn.dialect.name == "postgresql":
+        ids.update(_upsert_by_arrays(conn, table, writes))
+    elif writes:
         # RETURNING gives the new rows' ids, and makes SQLAlchemy send the rows as multi-row
         # VALUES batches (insertmanyvalues), not one statement each on PostgreSQL.
         stmt = _upsert_statement(conn, table, writes[0], overrides)
@@ -182,3 +186,63 @@ def _upsert_statement(
     if overrides is not None:
         updates.update(overrides(stmt.excluded))
     return stmt.on_conflict_do_update(index_elements=["site_id", "wp_id"], set_=updates)
+
+
+def insert_rows(conn: Connection, table: Table, rows: Sequence[Row]) -> None:
+    """Insert `rows` (all with the same columns): on PostgreSQL by arrays (see _by_arrays),
+    elsewhere as an executemany."""
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        _by_arrays(conn, table, rows, "")
+    else:
+        conn.execute(insert(table), rows)
+
+
+def _upsert_by_arrays(conn: Connection, table: Table, rows: Sequence[Row]) -> dict[int, int]:
+    """PostgreSQL: the upsert of upsert_by_wp_id by arrays; wp_id -> row id."""
+    updates = ", ".join(
+        f"{n} = EXCLUDED.{n}" for n in rows[0] if n not in ("site_id", "wp_id", "first_seen_at")
+    )
+    tail = f" ON CONFLICT (site_id, wp_id) DO UPDATE SET {updates} RETURNING wp_id, id"
+    return dict(_by_arrays(conn, table, rows, tail))
+
+
+def _by_arrays(conn: Connection, table: Table, rows: Sequence[Row], tail: str) -> list[Any]:
+    """PostgreSQL: INSERT ... SELECT FROM unnest(arrays) `tail`, one array per column, per
+    UNNEST_CHUNK rows; the rows `tail` returns. The statement is the same for every batch
+    (prepared once, tiny to send), where a multi-row VALUES list is a new statement of a few
+    hundred kilobytes for the client to build and the server to parse each time."""
+    # The columns' Python-side defaults, which SQLAlchemy would fill in for an insert() of its own.
+    defaults = {
+        c.name: c.default.arg
+        for c in table.columns
+        if c.name not in rows[0] and isinstance(c.default, ScalarElementColumnDefault)
+    }
+    names = [*rows[0], *defaults]
+    types = {name: table.c[name].type.compile(dialect=conn.dialect) for name in names}
+    json_columns = {name for name, kind in types.items() if kind in ("JSON", "JSONB")}
+    # JSON goes as text (the engine's own encoding; None is JSON null, as SQLAlchemy stores it).
+    arrays = ", ".join(
+        f"CAST(CAST(:{n} AS text[]) AS {types[n]}[])"
+        if n in json_columns
+        else f"CAST(:{n} AS {types[n]}[])"
+        for n in names
+    )
+    # Our own table and column names only: nothing here comes from a site.
+    stmt = text(
+        f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM unnest({arrays}){tail}"
+    )
+    returned: list[Any] = []
+    for chunk in chunked(rows, UNNEST_CHUNK):
+        params = {
+            n: [dump_json(row[n]) for row in chunk]
+            if n in json_columns
+            else [row[n] for row in chunk]
+            for n in rows[0]
+        }
+        params.update({n: [value] * len(chunk) for n, value in defaults.items()})
+        result = conn.execute(stmt, params)
+        if tail:
+            returned.extend(tuple(row) for row in result)
+    return returned
