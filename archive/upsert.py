@@ -11,7 +11,6 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Table,
-    bindparam,
     insert,
     select,
     text,
@@ -87,17 +86,19 @@ def update_by_id(conn: Connection, table: Table, rows: Sequence[Row]) -> None:
 
     PostgreSQL gets one UPDATE ... FROM unnest(arrays) per chunk, each column's values bound as
     one array (an executemany there is a statement per row, and a VALUES list is compiled anew
-    for every chunk). SQLite, in process, runs an executemany as fast."""
+    for every chunk). SQLite, in process, runs an executemany as fast. The values must be plain
+    (numbers, strings, flags, None): no column type processes them."""
     if not rows:
         return
     columns = [name for name in rows[0] if name != "id"]
     if conn.dialect.name != "postgresql":
-        stmt = (
-            update(table)
-            .where(table.c.id == bindparam("b_id"))
-            .values({name: bindparam(f"b_{name}") for name in columns})
+        # Plain values (ids, hashes, numbers, flags) that need no type processing: straight to
+        # the driver, which spares SQLAlchemy's per-row parameter handling.
+        sets = ", ".join(f"{name} = ?" for name in columns)
+        conn.exec_driver_sql(
+            f"UPDATE {table.name} SET {sets} WHERE id = ?",  # our own names only
+            [(*(row[name] for name in columns), row["id"]) for row in rows],
         )
-        conn.execute(stmt, [{f"b_{k}": v for k, v in row.items()} for row in rows])
         return
     names = ["id", *columns]
     arrays = ", ".join(
