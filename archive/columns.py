@@ -61,7 +61,18 @@ def web_link(url: str | None) -> str:
 
 def fingerprint(row: Row) -> str:
     """A stable hash of a row's record-derived values: equal rows mean an unchanged record."""
-    return hashlib.sha256(_encode(row).encode("utf-8")).hexdigest()
+    return digest_of(canonical_json(row))
+
+
+def canonical_json(row: Row) -> EncodedJson:
+    """The JSON a fingerprint hashes (sorted keys, compact, datetimes in ISO 8601): also what the
+    archive stores where it keeps such values, so they are encoded once."""
+    return EncodedJson(_encode(row))
+
+
+def digest_of(encoded: str) -> str:
+    """The fingerprint of a canonical_json encoding."""
+    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
 
 
 def _encode(row: Row) -> str:

@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Table
 
-from archive.columns import Row
+from archive.columns import EncodedJson, Row, encode_json
 from archive.records import SourceTraits
 from archive.upsert import select_by_wp_id
 
@@ -83,12 +83,14 @@ def merge_rows(
         name: max((source_rank(traits, g, s) for s in traits.fidelity), default=0)
         for name, g in groups.items()
     }
-    poorer = [
-        r
-        for r in rows
-        if any(source_rank(traits, g, r["source"]) < top[n] for n, g in groups.items())
-    ]
+    # Whether a source is below the top rank of some group: once per source, not per row.
+    below = {
+        source: any(source_rank(traits, g, source) < top[n] for n, g in groups.items())
+        for source in {r["source"] for r in rows}
+    }
+    poorer = [r for r in rows if below[r["source"]]]
     if not poorer:
+        _encode_field_sources(rows)
         return set()
     columns = [c for group in groups.values() for c in group.columns]
     wp_ids = (r["wp_id"] for r in poorer)
@@ -101,7 +103,19 @@ def merge_rows(
             values = dict(zip(names, found, strict=True))
             if _merge_row(row, values, groups, traits):
                 kept_terms.add(row["wp_id"])
+    _encode_field_sources(rows)
     return kept_terms
+
+
+def _encode_field_sources(rows: Sequence[Row]) -> None:
+    """Each row's field_sources as the JSON the archive stores, encoded once per distinct value
+    (a batch holds a handful), not once per row by the engine."""
+    encoded: dict[tuple[tuple[str, Any], ...], EncodedJson] = {}
+    for row in rows:
+        key = tuple(row["field_sources"].items())
+        if key not in encoded:
+            encoded[key] = encode_json(row["field_sources"])
+        row["field_sources"] = encoded[key]
 
 
 def _merge_row(

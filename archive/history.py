@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Table, select, update
 
-from archive.columns import fingerprint
+from archive.columns import EncodedJson, canonical_json, digest_of, fingerprint
 from archive.models import COMMENT_VERSIONS, COMMENTS, POST_TERMS, POST_VERSIONS, POSTS, TERMS
 from archive.upsert import chunked, insert_rows, update_by_id
 
@@ -84,10 +84,11 @@ def save_versions(
     are read again, in batched queries."""
     candidates = set(changed_ids) | _without_version(conn, kind, row_ids)
     stored = _visible_fields(conn, kind, sorted(candidates))
+    encoded = {row_id: canonical_json(visible.fields) for row_id, visible in stored.items()}
     new = {
-        row_id: (digest, visible)
+        row_id: (digest, visible, encoded[row_id])
         for row_id, visible in stored.items()
-        if (digest := fingerprint(visible.fields)) != visible.content_hash
+        if (digest := digest_of(encoded[row_id])) != visible.content_hash
     }
     _write_versions(conn, kind, new, run_id, now, reason=None)
     for chunk in chunked(sorted(set(row_ids) - new.keys())):
@@ -112,7 +113,12 @@ def save_tombstones(
     for reason in DELETED_REASONS:
         ids = [row_id for row_id, why in reasons.items() if why == reason]
         tombstones = {
-            i: (fingerprint({**stored[i].fields, "deleted": reason}), stored[i]) for i in ids
+            i: (
+                fingerprint({**stored[i].fields, "deleted": reason}),
+                stored[i],
+                canonical_json(stored[i].fields),
+            )
+            for i in ids
         }
         _write_versions(conn, kind, tombstones, run_id, now, reason=reason)
         for chunk in chunked(sorted(ids)):
@@ -166,12 +172,13 @@ def _term_names(conn: Connection, post_ids: Sequence[int]) -> dict[int, list[lis
 def _write_versions(
     conn: Connection,
     kind: VersionedKind,
-    versions: Mapping[int, tuple[str, Visible]],
+    versions: Mapping[int, tuple[str, Visible, EncodedJson]],
     run_id: int,
     now: datetime,
     reason: DeletedReason | None,
 ) -> None:
-    """Insert `versions` (row id -> (hash, fields)) as current; the ones they replace are not."""
+    """Insert `versions` (row id -> (hash, fields, their JSON)) as current; the ones they replace
+    are not."""
     if not versions:
         return
     owner = kind.versions.c[kind.owner]
@@ -187,7 +194,7 @@ def _write_versions(
             "site_id": visible.site_id,
             "wp_id": visible.wp_id,
             "content_hash": digest,
-            "fields": _jsonable(visible.fields),
+            "fields": fields,
             "deleted_reason": reason,
             "is_current": True,
             "first_seen_run_id": run_id,
@@ -195,13 +202,9 @@ def _write_versions(
             "first_seen_at": now,
             "last_seen_at": now,
         }
-        for row_id, (digest, visible) in sorted(versions.items())
+        for row_id, (digest, visible, fields) in sorted(versions.items())
     ]
     insert_rows(conn, kind.versions, rows)
     if reason is None:
-        hashes = [{"id": row_id, "content_hash": d} for row_id, (d, _) in sorted(versions.items())]
+        hashes = [{"id": row_id, "content_hash": v[0]} for row_id, v in sorted(versions.items())]
         update_by_id(conn, kind.table, hashes)
-
-
-def _jsonable(fields: dict[str, Any]) -> dict[str, Any]:
-    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in fields.items()}

@@ -80,6 +80,8 @@ class SiteSpec:
     rest_closed: bool
     options: dict[str, Any]
     content: bool = True  # False: WordPress installed and nothing in it (a site to import into)
+    # More content than the tests' own (benchmarks only): generic_posts, max_comments (a post).
+    size: dict[str, int] = field(default_factory=dict)
 
     @property
     def db_name(self) -> str:
@@ -141,10 +143,24 @@ SITE_SPECS: dict[str, SiteSpec] = {
         # The same story through feeds + HTML: REST closed, otherwise as `mutable`.
         SiteSpec("mutable-closed", str(SITE_NETWORK[12]), "twentytwentyone", PRETTY, True, {}),
         SiteSpec("restore", str(SITE_NETWORK[6]), "twentytwentyone", PRETTY, False, {}, False),
+        # The large real site of the crawl benchmark (tests/benchmarks/bench_crawl.py --site
+        # large): 1,350 generic posts and about 11,000 comments; no test reads it.
+        SiteSpec(
+            "large",
+            str(SITE_NETWORK[13]),
+            "twentytwentyone",
+            PRETTY,
+            False,
+            {},
+            size={"generic_posts": 1350, "max_comments": 16},
+        ),
     )
 }
-# The seeded sites (the empty one is started by name, by the tests that import into it).
-SITE_NAMES: tuple[str, ...] = tuple(name for name, spec in SITE_SPECS.items() if spec.content)
+# The seeded sites of the tests (the empty one is started by name, by the tests that import
+# into it; the large one by the benchmark).
+SITE_NAMES: tuple[str, ...] = tuple(
+    name for name, spec in SITE_SPECS.items() if spec.content and not spec.size
+)
 
 
 @dataclass
@@ -249,6 +265,7 @@ def _seed_settings(spec: SiteSpec) -> dict[str, Any]:
         "theme": spec.theme,
         "options": options,
         "content": spec.content,
+        **spec.size,
     }
 
 
