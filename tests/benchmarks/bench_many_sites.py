@@ -1,7 +1,7 @@
 """Benchmark: sites per hour over many slow sites, first crawl and unchanged re-crawl, one process or workers.
 
 Run: .venv/bin/python tests/benchmarks/bench_many_sites.py [--sites 1000] [--repeat 1]
-        [--pg postgresql+psycopg://wparchive:wparchive@127.0.0.1:5432/postgres] [--workers 1 2 4]
+        [--pg ADMIN_URL] [--workers 1 2 4]
         [--port 8080] [--max-comments 20] [--skip sqlite crawl-pg workers]
 `--sites` WordPress-shaped REST sites (tests/benchmarks/many_sites_server.py: 10-50 posts, a few
 pages, 0-20 threaded comments a post, 50-200 ms a response) are served by this process on
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -40,10 +41,11 @@ sys.path.insert(0, str(ROOT))
 
 from tests.benchmarks.bench_ingest import databases  # noqa: E402
 from tests.benchmarks.many_sites_server import ManySites  # noqa: E402
+from tests.conftest import DEFAULT_PG_URL  # noqa: E402
 from tests.hostile.runner import Run, run_wparchive  # noqa: E402
 from tests.wordpress.processes import interrupt_on_sigterm  # noqa: E402
 
-ADMIN = "postgresql+psycopg://wparchive:wparchive@127.0.0.1:5432/postgres"
+ADMIN = os.environ.get("WPARCHIVE_TEST_PG_URL", DEFAULT_PG_URL)  # as the store tests use
 BASELINE_THREADS = 32  # http.max_in_flight: the most requests a crawl process keeps in flight
 TIMEOUT = 3 * 3600.0
 BARE_LOOP = """
