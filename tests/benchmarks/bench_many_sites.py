@@ -22,6 +22,7 @@ on Ctrl-C, SIGTERM or an error.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import statistics
@@ -126,7 +127,10 @@ class Bench:
         return {"first": first, "unchanged": self.timed("unchanged", [crawl])}
 
     def workers_row(self, db: str, workers: int) -> dict[str, dict[str, Any]]:
-        for args in (["db", "upgrade"], ["sites", "add", "--from-file", str(self.work / "sites.txt")]):
+        for args in (
+            ["db", "upgrade"],
+            ["sites", "add", "--from-file", str(self.work / "sites.txt")],
+        ):
             run = self.wparchive(*args, "--db", db)
             if run.exit != 0:
                 raise SystemExit(f"wparchive {' '.join(args)} failed: {run.stderr}")
@@ -174,9 +178,8 @@ def measure(bench: Bench, args: argparse.Namespace) -> dict[str, dict[str, dict[
         rows["crawl, PostgreSQL"] = bench.crawl_row
     if "workers" not in args.skip:
         for n in args.workers:
-            rows[f"{n} worker{'s' if n > 1 else ''}, PostgreSQL"] = (
-                lambda db, n=n: bench.workers_row(db, n)
-            )
+            name = f"{n} worker{'s' if n > 1 else ''}, PostgreSQL"
+            rows[name] = functools.partial(bench.workers_row, workers=n)
     report: dict[str, dict[str, dict[str, Any]]] = {}
     for name, row in rows.items():
         backend = "sqlite" if "SQLite" in name else "postgresql"
@@ -213,9 +216,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--port", type=int, default=8080)
     parser.add_argument("--max-comments", type=int, default=20)
-    parser.add_argument(
-        "--skip", nargs="*", default=[], choices=["sqlite", "crawl-pg", "workers"]
-    )
+    parser.add_argument("--skip", nargs="*", default=[], choices=["sqlite", "crawl-pg", "workers"])
     args = parser.parse_args()
     with (
         interrupt_on_sigterm(),

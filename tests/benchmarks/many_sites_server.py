@@ -38,7 +38,21 @@ TYPES = {
     "page": {"slug": "page", "rest_base": "pages", "rest_namespace": "wp/v2"},
     "attachment": {"slug": "attachment", "rest_base": "media", "rest_namespace": "wp/v2"},
 }
-WORDS = "film scene actor plot score light frame story ending review cut camera sound".split()
+WORDS = [
+    "film",
+    "scene",
+    "actor",
+    "plot",
+    "score",
+    "light",
+    "frame",
+    "story",
+    "ending",
+    "review",
+    "cut",
+    "camera",
+    "sound",
+]
 
 
 def site_host(n: int) -> str:
@@ -66,7 +80,9 @@ def build_site(base: str, max_comments: int) -> Site:
     ]
     categories = [_term(i, "category", base) for i in range(1, rng.randint(1, 5) + 1)]
     tags = [_term(i, "post_tag", base) for i in range(100, 100 + rng.randint(0, 10))]
-    posts = [_post(i, "post", base, rng, users, categories, tags) for i in range(rng.randint(10, 50))]
+    posts = [
+        _post(i, "post", base, rng, users, categories, tags) for i in range(rng.randint(10, 50))
+    ]
     pages = [_post(i + 1000, "page", base, rng, users, [], []) for i in range(rng.randint(1, 5))]
     comments: list[dict[str, Any]] = []
     for post in posts:
