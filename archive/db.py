@@ -188,11 +188,6 @@ def _engine(url: str, *, read_only: bool, pool_size: int = 5) -> Engine:
         raise ArchiveError(f"cannot open archive {shown!r}: {redact_text(str(exc))}") from exc
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine, read_only=read_only)
-    else:
-        # psycopg runs an executemany as one statement per row (pipelined, still a server round
-        # of work each); SQLAlchemy can send an INSERT's rows as multi-row VALUES batches
-        # instead, as it does for psycopg2. Our upserts and version inserts are such INSERTs.
-        engine.dialect.use_insertmanyvalues_wo_returning = True
     return engine
 
 

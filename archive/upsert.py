@@ -167,11 +167,14 @@ def upsert_by_wp_id(
     if writes and overrides is None and conn.dialect.name == "postgresql":
         ids.update(_upsert_by_arrays(conn, table, writes))
     elif writes:
-        # RETURNING gives the new rows' ids, and makes SQLAlchemy send the rows as multi-row
-        # VALUES batches (insertmanyvalues), not one statement each on PostgreSQL.
-        stmt = _upsert_statement(conn, table, writes[0], overrides)
-        returned = conn.execute(stmt.returning(table.c.wp_id, table.c.id), writes)
-        ids.update({wp_id: row_id for wp_id, row_id in returned})
+        # A plain executemany, then the new rows' ids. Not RETURNING: SQLAlchemy would send
+        # the rows as multi-row statements of every batch size, each its own long SQL string,
+        # and SQLite keeps every statement it prepared per connection (crawls of many sites at
+        # once grew by 140 MiB).
+        conn.execute(_upsert_statement(conn, table, writes[0], overrides), writes)
+        new = [w["wp_id"] for w in writes if w["wp_id"] not in ids]
+        found = select_by_wp_id(conn, table, site_id, new, "id")
+        ids.update({wp_id: v[0] for wp_id, v in found.items()})
     return Upserted(counts, ids, {w["wp_id"] for w in writes})
 
 
