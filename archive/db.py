@@ -33,6 +33,7 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_CACHED_STATEMENTS = 16  # prepared statements kept per connection (see _connect_args)
 # Any constant works: it only has to be the same for every wparchive process on one server.
 SCHEMA_LOCK_KEY = 0x77706172
+SITE_WRITES_LOCK_SPACE = 0x77707377  # with a site id: the advisory lock of the site's batches
 # Marks a connection whose transactions write, so SQLite takes the write lock at BEGIN.
 WRITE_OPTION = "wparchive_write"
 # deadlock_detected, serialization_failure
@@ -258,6 +259,20 @@ def run_transaction(
                 continue
             raise ArchiveError(f"archive {_safe_url(engine)}: {error_reason(exc)}") from exc
     raise AssertionError("unreachable")
+
+
+def lock_site_writes(conn: Connection, site_id: int) -> None:
+    """Make the transaction the site's only writer of saved batches until it ends.
+
+    New rows get their ids before they are written (archive.upsert.assign_ids), which holds
+    only while nobody else inserts the same site's rows at once. PostgreSQL: a transaction
+    advisory lock per site (a crawl holds its site anyway; this covers two manual crawls).
+    SQLite: the write lock (BEGIN IMMEDIATE) already serializes every writer."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(
+            text("SELECT pg_advisory_xact_lock(:space, :site)"),
+            {"space": SITE_WRITES_LOCK_SPACE, "site": site_id},
+        )
 
 
 @contextmanager

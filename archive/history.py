@@ -9,14 +9,14 @@ comes back starts a new version and its history keeps the gap.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Table, select, update
 
-from archive.columns import EncodedJson, canonical_json, digest_of, fingerprint
+from archive.columns import EncodedJson, Row, canonical_json, digest_of, fingerprint
 from archive.models import COMMENT_VERSIONS, COMMENTS, POST_TERMS, POST_VERSIONS, POSTS, TERMS
 from archive.upsert import chunked, insert_rows, update_by_id
 
@@ -60,6 +60,9 @@ COMMENT_HISTORY = VersionedKind(
 )
 
 
+Owner = tuple[int, int]  # a versioned row's site_id and wp_id
+
+
 class Visible(NamedTuple):
     """A row's visible fields as stored, with its identity and current content hash."""
 
@@ -77,8 +80,9 @@ def save_versions(
     run_id: int,
     now: datetime,
 ) -> int:
-    """After a batch's upsert: a version for each row whose visible content is new; the current
-    version of every other row is marked seen by `run_id`. Returns the versions written.
+    """After a batch's upsert: a version for each row whose visible content, read back as stored,
+    is new; the current version of every other row is marked seen by `run_id`. Returns the
+    versions written. (Posts: a rating or terms kept from the stored row are only known there.)
 
     Only rows the upsert changed, and rows with no current version (new, or back from deletion),
     are read again, in batched queries."""
@@ -86,10 +90,70 @@ def save_versions(
     stored = _visible_fields(conn, kind, sorted(candidates))
     encoded = {row_id: canonical_json(visible.fields) for row_id, visible in stored.items()}
     new = {
-        row_id: (digest, visible, encoded[row_id])
+        row_id: (digest, (visible.site_id, visible.wp_id), encoded[row_id])
         for row_id, visible in stored.items()
         if (digest := digest_of(encoded[row_id])) != visible.content_hash
     }
+    hashes = [{"id": row_id, "content_hash": v[0]} for row_id, v in sorted(new.items())]
+    update_by_id(conn, kind.table, hashes)
+    return _keep_versions(conn, kind, row_ids, new, run_id, now)
+
+
+def hash_visible(kind: VersionedKind, rows: Sequence[Row]) -> dict[int, EncodedJson]:
+    """Before a write that stores `rows` as they are: wp_id -> their visible fields as canonical
+    JSON, and each row's `content_hash` set to its digest. (Comments: every visible column is
+    the row's own.)"""
+    encoded = {}
+    for row in rows:
+        fields = canonical_json({name: row[name] for name in kind.visible})
+        row["content_hash"] = digest_of(fields)
+        encoded[row["wp_id"]] = fields
+    return encoded
+
+
+def save_row_versions(
+    conn: Connection,
+    kind: VersionedKind,
+    rows: Sequence[Row],
+    encoded: Mapping[int, EncodedJson],
+    ids: Mapping[int, int],
+    stored_hashes: Mapping[int, str | None],
+    written: Container[int],
+    run_id: int,
+    now: datetime,
+) -> int:
+    """After the write of rows hashed by `hash_visible`: a version for each row whose content
+    hash is not the stored one (`stored_hashes`, read before the write; a new row has none);
+    the current version of every other row is marked seen by `run_id`. Rows the write did not
+    touch (`written`) but that need a version (back from deletion) get their hash here. Returns
+    the versions written."""
+    new = {
+        ids[row["wp_id"]]: (
+            row["content_hash"],
+            (row["site_id"], row["wp_id"]),
+            encoded[row["wp_id"]],
+        )
+        for row in rows
+        if row["content_hash"] != stored_hashes.get(row["wp_id"])
+    }
+    hashes = [
+        {"id": ids[row["wp_id"]], "content_hash": row["content_hash"]}
+        for row in rows
+        if row["wp_id"] not in written and ids[row["wp_id"]] in new
+    ]
+    update_by_id(conn, kind.table, hashes)
+    return _keep_versions(conn, kind, list(ids.values()), new, run_id, now)
+
+
+def _keep_versions(
+    conn: Connection,
+    kind: VersionedKind,
+    row_ids: Sequence[int],
+    new: Mapping[int, tuple[str, Owner, EncodedJson]],
+    run_id: int,
+    now: datetime,
+) -> int:
+    """Write the `new` versions; mark the current version of the other `row_ids` seen."""
     _write_versions(conn, kind, new, run_id, now, reason=None)
     for chunk in chunked(sorted(set(row_ids) - new.keys())):
         conn.execute(
@@ -115,7 +179,7 @@ def save_tombstones(
         tombstones = {
             i: (
                 fingerprint({**stored[i].fields, "deleted": reason}),
-                stored[i],
+                (stored[i].site_id, stored[i].wp_id),
                 canonical_json(stored[i].fields),
             )
             for i in ids
@@ -172,7 +236,7 @@ def _term_names(conn: Connection, post_ids: Sequence[int]) -> dict[int, list[lis
 def _write_versions(
     conn: Connection,
     kind: VersionedKind,
-    versions: Mapping[int, tuple[str, Visible, EncodedJson]],
+    versions: Mapping[int, tuple[str, Owner, EncodedJson]],
     run_id: int,
     now: datetime,
     reason: DeletedReason | None,
@@ -191,8 +255,8 @@ def _write_versions(
     rows = [
         {
             kind.owner: row_id,
-            "site_id": visible.site_id,
-            "wp_id": visible.wp_id,
+            "site_id": site_id,
+            "wp_id": wp_id,
             "content_hash": digest,
             "fields": fields,
             "deleted_reason": reason,
@@ -202,9 +266,6 @@ def _write_versions(
             "first_seen_at": now,
             "last_seen_at": now,
         }
-        for row_id, (digest, visible, fields) in sorted(versions.items())
+        for row_id, (digest, (site_id, wp_id), fields) in sorted(versions.items())
     ]
     insert_rows(conn, kind.versions, rows)
-    if reason is None:
-        hashes = [{"id": row_id, "content_hash": v[0]} for row_id, v in sorted(versions.items())]
-        update_by_id(conn, kind.table, hashes)

@@ -18,8 +18,15 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, and_, case, delete, insert
 
 from archive.columns import RATING_COLUMNS, author_row, comment_row, post_row
+from archive.db import lock_site_writes
 from archive.fidelity import COMMENT_GROUPS, POST_GROUPS, merge_rows
-from archive.history import COMMENT_HISTORY, POST_HISTORY, save_versions
+from archive.history import (
+    COMMENT_HISTORY,
+    POST_HISTORY,
+    hash_visible,
+    save_row_versions,
+    save_versions,
+)
 from archive.models import AUTHORS, COMMENTS, POST_TERMS, POSTS, Problem
 from archive.records import (
     AuthorRecord,
@@ -34,11 +41,14 @@ from archive.records import (
 from archive.redact import redact_text, redact_url
 from archive.state import RunMarks, SaveCounts, record_progress, run_site_id
 from archive.terms import resolve_term_refs, save_terms
-from archive.threads import link_comment_posts, save_threads
+from archive.threads import STORED_THREADING, finish_threads, link_comment_posts, thread_rows
 from archive.upsert import (
     KindCounts,
+    apply_upsert,
+    assign_ids,
     chunked,
     dialect_insert,
+    plan_upsert,
     select_by_wp_id,
     unique_by_wp_id,
     upsert_by_wp_id,
@@ -121,17 +131,30 @@ def save_comments(
     now: datetime,
     traits: SourceTraits,
 ) -> KindCounts:
-    """Upsert comments, link them to archived posts, thread them, keep versions."""
+    """Upsert comments, link them to archived posts, thread them, keep versions.
+
+    Each comment is written once: its post, threading and content hash are known before the
+    write (new rows get their ids first, so replies in the same batch can point at them)."""
     rows = unique_by_wp_id(comment_row(site_id, r) for r in records)
     merge_rows(conn, COMMENTS, site_id, rows, COMMENT_GROUPS, traits)
     post_ids = select_by_wp_id(conn, POSTS, site_id, (r["post_wp_id"] for r in rows), "id")
     for row in rows:
         row["post_id"] = post_ids.get(row["post_wp_id"], (None,))[0]
-    saved = upsert_by_wp_id(conn, COMMENTS, site_id, rows, now, seen=_seen(run_id))
-    save_threads(conn, site_id, [row["wp_id"] for row in rows])
-    changed_ids = [saved.ids[w] for w in saved.changed]
-    saved.counts.versions = save_versions(
-        conn, COMMENT_HISTORY, list(saved.ids.values()), changed_ids, run_id, now
+    encoded = hash_visible(COMMENT_HISTORY, rows)
+    read = ("content_hash", *STORED_THREADING)
+    plan = plan_upsert(conn, COMMENTS, site_id, rows, now, _seen(run_id), read)
+    assign_ids(conn, plan)
+    written = {row["wp_id"] for row in plan.writes}
+    stored_threads = {wp_id: values[1:] for wp_id, values in plan.stored.items()}
+    # The writes are copies of `rows`: thread those, and the unchanged rows through `rows`.
+    by_wp_id = {row["wp_id"]: row for row in plan.writes}
+    batch = [by_wp_id.get(row["wp_id"], row) for row in rows]
+    threads = thread_rows(conn, batch, site_id, plan.ids, stored_threads, written)
+    saved = apply_upsert(conn, plan)
+    finish_threads(conn, site_id, threads)
+    stored_hashes = {wp_id: values[0] for wp_id, values in plan.stored.items()}
+    saved.counts.versions = save_row_versions(
+        conn, COMMENT_HISTORY, rows, encoded, saved.ids, stored_hashes, written, run_id, now
     )
     return saved.counts
 
@@ -166,6 +189,7 @@ def save_batch(
     """Save one batch of a run, in dependency order, and add its counts to the run."""
     if run_site_id(conn, run_id) != site_id:
         raise ValueError(f"crawl run {run_id} does not belong to site {site_id}")
+    lock_site_writes(conn, site_id)
     posts = [r for r in records if isinstance(r, PostRecord)]
     comments = [r for r in records if isinstance(r, CommentRecord)]
     counts = SaveCounts()

@@ -11,11 +11,13 @@ orphans until it comes back; its own threading columns keep their last values.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Container, Iterable, Iterator, Mapping
-from typing import NamedTuple
+from collections.abc import Collection, Container, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, func, select, update
 
+from archive.columns import Row
 from archive.models import COMMENTS, Post
 from archive.upsert import chunked, update_by_id
 
@@ -110,17 +112,76 @@ _THREAD_COLUMNS = tuple(COMMENTS.c[name] for name in StoredThread._fields)
 _PUBLIC = COMMENTS.c.deleted_at.is_(None)
 
 
-def save_threads(conn: Connection, site_id: int, wp_ids: Iterable[int]) -> int:
-    """Thread just-saved comments, then re-place stored replies whose threading that changed.
+STORED_THREADING = ("parent_wp_id", "parent_id", "depth", "root_wp_id", "is_orphan")
+NOT_THREADED = (None, None, False)  # a new row's threading columns before it is placed
 
-    The batch is placed together with its whole stored ancestry (a few short queries), so a cycle
-    closed by this batch is seen. Replies saved by earlier batches are fixed level by level from
-    the rows that changed, so an out-of-order crawl converges without waiting for `rethread_site`.
-    Returns the rows changed.
-    """
-    rows = _with_ancestry(conn, site_id, _select_threads(conn, site_id, wp_ids))
-    placed = place_comments((wp_id, row.parent_wp_id) for wp_id, row in rows.items())
-    changed = _write_changes(conn, placed, rows, rows)
+
+@dataclass
+class BatchThreads:
+    """A batch's threading, placed before its write (see thread_rows): every placement, the rows
+    it was placed with (the batch as it will be stored, and its stored ancestry), the batch
+    rows whose threading differs from what is stored, and those that need an UPDATE after
+    the write (not written by it, or pointing at a parent written after them)."""
+
+    placed: dict[int, Placement]
+    rows: dict[int, StoredThread]
+    changed: set[int]
+    updates: list[dict[str, Any]] = field(default_factory=list)
+
+
+def thread_rows(
+    conn: Connection,
+    rows: Sequence[Row],
+    site_id: int,
+    ids: Mapping[int, int],
+    stored: Mapping[int, tuple[Any, ...]],
+    written: Container[int],
+) -> BatchThreads:
+    """Place a batch of comment rows before they are written, and set their threading columns.
+
+    `ids` gives every row's id (new rows' ids are assigned before the write), `stored` the
+    STORED_THREADING columns of the stored ones, `written` the wp_ids the write will insert or
+    update. The batch is placed together with its whole stored ancestry (a few short queries),
+    so a cycle closed by this batch is seen. A reply whose parent is new in this batch and
+    comes after it in wp_id order gets its parent_id by an UPDATE after the write: a foreign
+    key is checked row by row on SQLite."""
+    batch = {}
+    for row in rows:
+        wp_id = row["wp_id"]
+        before = stored[wp_id][1:] if wp_id in stored else (None, *NOT_THREADED)
+        batch[wp_id] = StoredThread(ids[wp_id], row["parent_wp_id"], *before)
+    known = _with_ancestry(conn, site_id, dict(batch))
+    placed = place_comments((wp_id, row.parent_wp_id) for wp_id, row in known.items())
+    threads = BatchThreads(placed, known, set())
+    for row in rows:
+        wp_id = row["wp_id"]
+        wanted = _wanted(placed[wp_id], known, batch[wp_id])
+        if wanted != batch[wp_id][2:]:
+            threads.changed.add(wp_id)
+        parent_wp_id = row["parent_wp_id"]
+        late_parent = (
+            wanted[0] is not None
+            and parent_wp_id in batch
+            and parent_wp_id not in stored
+            and parent_wp_id > wp_id
+        )
+        if wp_id in written:
+            row.update(zip(_UPDATED[1:], wanted, strict=True))
+            if late_parent:
+                row["parent_id"] = None
+        if (wp_id not in written and wanted != batch[wp_id][2:]) or (
+            wp_id in written and late_parent
+        ):
+            threads.updates.append(dict(zip(_UPDATED, (ids[wp_id], *wanted), strict=True)))
+    return threads
+
+
+def finish_threads(conn: Connection, site_id: int, threads: BatchThreads) -> int:
+    """After the batch's write: its remaining UPDATEs, then the stored replies (saved by earlier
+    batches) whose threading the batch changed, fixed level by level, so an out-of-order crawl
+    converges without waiting for `rethread_site`. Returns the rows changed."""
+    update_by_id(conn, COMMENTS, threads.updates)
+    placed, rows, changed = threads.placed, threads.rows, set(threads.changed)
     total = len(changed)
     while changed:
         # Only below a changed row can a stored reply's threading change.
@@ -155,7 +216,7 @@ def rethread_site(conn: Connection, site_id: int) -> int:
 
     Threads do not cross posts, so the pass goes a group of posts at a time: memory follows the
     largest post's comments, not the site's. A parent stored under another post (WordPress's database
-    allows it) is fetched with its ancestry, as save_threads does. Only rows that differ are
+    allows it) is fetched with its ancestry, as thread_rows does. Only rows that differ are
     written.
     """
     linked = link_comment_posts(conn, site_id)
@@ -234,10 +295,7 @@ def _write_changes(
     params = []
     changed = set()
     for wp_id, row in targets.items():
-        placement = placed[wp_id]
-        parent = rows.get(row.parent_wp_id or 0)
-        parent_id = None if placement.is_orphan or parent is None else parent.id
-        wanted = (parent_id, placement.depth, placement.root_wp_id, placement.is_orphan)
+        wanted = _wanted(placed[wp_id], rows, row)
         if wanted != (row.parent_id, row.depth, row.root_wp_id, row.is_orphan):
             params.append(dict(zip(_UPDATED, (row.id, *wanted), strict=True)))
             changed.add(wp_id)
@@ -246,6 +304,15 @@ def _write_changes(
 
 
 _UPDATED = ("id", "parent_id", "depth", "root_wp_id", "is_orphan")
+Threading = tuple[int | None, int | None, int | None, bool]  # parent_id, depth, root, orphan
+
+
+def _wanted(placement: Placement, rows: Mapping[int, StoredThread], row: StoredThread) -> Threading:
+    """The threading columns `placement` gives `row`; `rows` hold its parent's row id (an orphan
+    gets no parent_id)."""
+    parent = rows.get(row.parent_wp_id or 0)
+    parent_id = None if placement.is_orphan or parent is None else parent.id
+    return (parent_id, placement.depth, placement.root_wp_id, placement.is_orphan)
 
 
 def link_comment_posts(

@@ -167,3 +167,35 @@ def test_rethread_goes_post_by_post_and_follows_a_parent_under_another_post(
         conn.execute(text("UPDATE comments SET depth = NULL, root_wp_id = NULL, is_orphan = true"))
     assert store.rethread(site_id) == len(records)
     assert stored(engine) == expected
+
+
+def test_replies_older_than_their_parents_in_one_batch(
+    store: ArchiveStore, engine: Engine, site_run: tuple[int, int]
+) -> None:
+    """Ids are given before the write: a reply whose parent comes later in the same batch (an
+    imported thread, renumbered) still points at it once the batch is saved."""
+    site_id, run_id = site_run
+    batch = [comment(1, 5), comment(3, 1), comment(5, 9), comment(9, None), comment(10, 9)]
+    store.save_records(site_id, run_id, batch)
+    assert stored(engine) == {
+        1: (5, 3, 9, False),
+        3: (1, 4, 9, False),
+        5: (9, 2, 9, False),
+        9: (None, 1, 9, False),
+        10: (9, 2, 9, False),
+    }
+    assert store.rethread(site_id) == 0
+
+
+def test_an_unchanged_reply_is_placed_under_a_parent_that_arrived_with_it(
+    store: ArchiveStore, engine: Engine, site_run: tuple[int, int]
+) -> None:
+    """A reply saved before its parent is an orphan; saved again, unchanged, in the parent's
+    batch, it is placed under it (its row is not rewritten, its threading is)."""
+    site_id, run_id = site_run
+    store.save_records(site_id, run_id, [comment(2, 1)])
+    assert stored(engine)[2] == (None, None, None, True)
+    counts = store.save_records(site_id, run_id, [comment(1, None), comment(2, 1)])
+    assert (counts.comments.inserted, counts.comments.unchanged) == (1, 1)
+    assert stored(engine) == {1: (None, 1, 1, False), 2: (1, 2, 1, False)}
+    assert store.rethread(site_id) == 0
