@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, Connection, Table, or_, select
 from archive.history import COMMENT_HISTORY, POST_HISTORY, DeletedReason, save_tombstones
 from archive.models import COMMENTS, POSTS
 from archive.threads import rethread_site
-from archive.upsert import chunked, select_by_wp_id
+from archive.upsert import among, chunked, select_by_wp_id
 
 ItemKind = Literal["post", "page", "comment"]
 ITEM_KINDS: tuple[ItemKind, ...] = ("post", "page", "comment")
@@ -72,7 +72,7 @@ def replies_to_unseen(
     for chunk in chunked(sorted(set(wp_ids))):
         stmt = select(COMMENTS.c.wp_id).where(
             COMMENTS.c.site_id == site_id,
-            COMMENTS.c.wp_id.in_(chunk),
+            among(conn, COMMENTS.c.wp_id, chunk),
             COMMENTS.c.parent_wp_id.is_not(None),
             COMMENTS.c.parent_wp_id != 0,
             ~seen_parent,

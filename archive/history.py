@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Table, select, update
 
 from archive.columns import EncodedJson, Row, canonical_json, digest_of, fingerprint
 from archive.models import COMMENT_VERSIONS, COMMENTS, POST_TERMS, POST_VERSIONS, POSTS, TERMS
-from archive.upsert import chunked, insert_rows, update_by_id
+from archive.upsert import among, chunked, insert_rows, update_by_id
 
 DeletedReason = str  # "gone" | "hidden"
 DELETED_REASONS = ("gone", "hidden")
@@ -158,7 +158,7 @@ def _keep_versions(
     for chunk in chunked(sorted(set(row_ids) - new.keys())):
         conn.execute(
             update(kind.versions)
-            .where(kind.versions.c[kind.owner].in_(chunk), kind.versions.c.is_current)
+            .where(among(conn, kind.versions.c[kind.owner], chunk), kind.versions.c.is_current)
             .values(last_seen_run_id=run_id, last_seen_at=now)
         )
     return len(new)
@@ -188,7 +188,7 @@ def save_tombstones(
         for chunk in chunked(sorted(ids)):
             conn.execute(
                 update(kind.table)
-                .where(kind.table.c.id.in_(chunk))
+                .where(among(conn, kind.table.c.id, chunk))
                 .values(deleted_at=now, deleted_reason=reason, content_hash=None)
             )
 
@@ -197,7 +197,7 @@ def _without_version(conn: Connection, kind: VersionedKind, row_ids: Sequence[in
     found: set[int] = set()
     for chunk in chunked(sorted(row_ids)):
         stmt = select(kind.table.c.id).where(
-            kind.table.c.id.in_(chunk), kind.table.c.content_hash.is_(None)
+            among(conn, kind.table.c.id, chunk), kind.table.c.content_hash.is_(None)
         )
         found.update(conn.scalars(stmt))
     return found
@@ -211,7 +211,9 @@ def _visible_fields(
     out: dict[int, Visible] = {}
     head = (table.c.id, table.c.site_id, table.c.wp_id, table.c.content_hash)
     for chunk in chunked(row_ids):
-        stmt = select(*head, *(table.c[name] for name in kind.visible)).where(table.c.id.in_(chunk))
+        stmt = select(*head, *(table.c[name] for name in kind.visible)).where(
+            among(conn, table.c.id, chunk)
+        )
         terms = _term_names(conn, chunk) if kind.with_terms else {}
         for row_id, site_id, wp_id, content_hash, *values in conn.execute(stmt):
             fields = dict(zip(kind.visible, values, strict=True))
@@ -225,7 +227,7 @@ def _term_names(conn: Connection, post_ids: Sequence[int]) -> dict[int, list[lis
     stmt = (
         select(POST_TERMS.c.post_id, TERMS.c.taxonomy, TERMS.c.name)
         .join(TERMS, TERMS.c.id == POST_TERMS.c.term_id)
-        .where(POST_TERMS.c.post_id.in_(post_ids))
+        .where(among(conn, POST_TERMS.c.post_id, post_ids))
     )
     found: dict[int, list[list[str]]] = {}
     for post_id, taxonomy, name in conn.execute(stmt):
@@ -249,7 +251,7 @@ def _write_versions(
     for chunk in chunked(sorted(versions)):
         conn.execute(
             update(kind.versions)
-            .where(owner.in_(chunk), kind.versions.c.is_current)
+            .where(among(conn, owner, chunk), kind.versions.c.is_current)
             .values(is_current=False)
         )
     rows = [

@@ -44,6 +44,7 @@ from archive.terms import resolve_term_refs, save_terms
 from archive.threads import STORED_THREADING, finish_threads, link_comment_posts, thread_rows
 from archive.upsert import (
     KindCounts,
+    among,
     apply_upsert,
     assign_ids,
     chunked,
@@ -116,7 +117,7 @@ def _relink_terms(
     term_ids = resolve_term_refs(conn, site_id, refs) if refs else {}
     post_ids = sorted(ids[r.wp_id] for r in records)
     for chunk in chunked(post_ids):
-        conn.execute(delete(POST_TERMS).where(POST_TERMS.c.post_id.in_(chunk)))
+        conn.execute(delete(POST_TERMS).where(among(conn, POST_TERMS.c.post_id, chunk)))
     links = sorted({(ids[r.wp_id], term_ids[t]) for r in records for t in r.terms if t in term_ids})
     if links:
         stmt = dialect_insert(conn, POST_TERMS).on_conflict_do_nothing()

@@ -17,7 +17,7 @@ from archive.columns import Row, term_row
 from archive.identity import slugify
 from archive.models import TERMS
 from archive.records import TermRecord, TermRef
-from archive.upsert import KindCounts, chunked, dialect_insert
+from archive.upsert import KindCounts, among, chunked, dialect_insert
 
 COMPARED = ("taxonomy", "slug", "name", "wp_id", "source", "raw")
 
@@ -83,7 +83,7 @@ def load_terms(
     )
     for column, values in wanted:
         for chunk in chunked(values):
-            stmt = select(*columns).where(TERMS.c.site_id == site_id, column.in_(chunk))
+            stmt = select(*columns).where(TERMS.c.site_id == site_id, among(conn, column, chunk))
             for row in conn.execute(stmt).mappings():
                 index.add(dict(row))
     return index

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, func, select, update
 
 from archive.columns import Row
 from archive.models import COMMENTS, Post
-from archive.upsert import chunked, update_by_id
+from archive.upsert import among, chunked, update_by_id
 
 LOGGER = logging.getLogger(__name__)
 
@@ -223,7 +223,7 @@ def rethread_site(conn: Connection, site_id: int) -> int:
     changed = comments = 0
     for chunk in _post_groups(conn, site_id):
         stmt = select(COMMENTS.c.wp_id, *_THREAD_COLUMNS).where(
-            _PUBLIC, COMMENTS.c.site_id == site_id, COMMENTS.c.post_wp_id.in_(chunk)
+            _PUBLIC, COMMENTS.c.site_id == site_id, among(conn, COMMENTS.c.post_wp_id, chunk)
         )
         targets = {wp_id: StoredThread(*row) for wp_id, *row in conn.execute(stmt)}
         rows = _with_ancestry(conn, site_id, dict(targets))
@@ -261,7 +261,7 @@ def _select_threads(
     found: dict[int, StoredThread] = {}
     for chunk in chunked(sorted(set(wp_ids))):
         stmt = select(COMMENTS.c.wp_id, *_THREAD_COLUMNS).where(
-            _PUBLIC, COMMENTS.c.site_id == site_id, COMMENTS.c.wp_id.in_(chunk)
+            _PUBLIC, COMMENTS.c.site_id == site_id, among(conn, COMMENTS.c.wp_id, chunk)
         )
         found.update({wp_id: StoredThread(*row) for wp_id, *row in conn.execute(stmt)})
     return found
@@ -274,7 +274,7 @@ def _select_children(
     children: dict[int, StoredThread] = {}
     for chunk in chunked(sorted(parent_wp_ids)):
         stmt = select(COMMENTS.c.wp_id, *_THREAD_COLUMNS).where(
-            _PUBLIC, COMMENTS.c.site_id == site_id, COMMENTS.c.parent_wp_id.in_(chunk)
+            _PUBLIC, COMMENTS.c.site_id == site_id, among(conn, COMMENTS.c.parent_wp_id, chunk)
         )
         for wp_id, *row in conn.execute(stmt):
             if wp_id not in placed:
@@ -334,6 +334,6 @@ def link_comment_posts(
         return conn.execute(stmt).rowcount
     wanted = sorted(post_wp_ids)
     return sum(
-        conn.execute(stmt.where(COMMENTS.c.post_wp_id.in_(chunk))).rowcount
+        conn.execute(stmt.where(among(conn, COMMENTS.c.post_wp_id, chunk))).rowcount
         for chunk in chunked(wanted)
     )

@@ -8,9 +8,12 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import (
+    ARRAY,
     ColumnElement,
     Connection,
     Table,
+    any_,
+    bindparam,
     func,
     insert,
     select,
@@ -60,6 +63,17 @@ def chunked(items: Sequence[T], size: int = IN_CHUNK) -> Iterator[Sequence[T]]:
         yield items[start : start + size]
 
 
+def among(
+    conn: Connection, column: ColumnElement[Any], values: Sequence[Any]
+) -> ColumnElement[bool]:
+    """`column IN values`; on PostgreSQL `column = ANY(array)`: one parameter however many the
+    values, so the statement's text is the same for every chunk, where an IN list is a new
+    statement of each length that SQLAlchemy renders, and psycopg and the server parse, anew."""
+    if conn.dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(values)
+
+
 def dialect_insert(conn: Connection, table: Table) -> postgresql.Insert | sqlite.Insert:
     """An INSERT that knows ON CONFLICT for this connection's dialect."""
     if conn.dialect.name == "postgresql":
@@ -76,7 +90,7 @@ def select_by_wp_id(
     cols = [table.c[name] for name in columns]
     for chunk in chunked(wanted):
         stmt = select(table.c.wp_id, *cols).where(
-            table.c.site_id == site_id, table.c.wp_id.in_(chunk)
+            table.c.site_id == site_id, among(conn, table.c.wp_id, chunk)
         )
         for wp_id, *stored in conn.execute(stmt):
             found[wp_id] = tuple(stored)
@@ -234,7 +248,7 @@ def apply_upsert(
     before) are indicative, the rows stay correct."""
     table, writes, ids = plan.table, plan.writes, plan.ids
     for chunk in chunked(sorted(plan.unchanged)):
-        conn.execute(update(table).where(table.c.id.in_(chunk)).values(**plan.seen))
+        conn.execute(update(table).where(among(conn, table.c.id, chunk)).values(**plan.seen))
     if writes and overrides is None and conn.dialect.name == "postgresql":
         ids.update(_upsert_by_arrays(conn, table, writes))
     elif writes:
