@@ -25,6 +25,7 @@ from sqlalchemy.sql.expression import ColumnCollection
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from archive.columns import Row, dump_json
+from archive.search import index_rows
 
 IN_CHUNK = 500
 UNNEST_CHUNK = 5000  # rows per UPDATE ... FROM unnest(): arrays have no parameter limit
@@ -260,6 +261,8 @@ def apply_upsert(
         new = [w["wp_id"] for w in writes if w["wp_id"] not in ids]
         found = select_by_wp_id(conn, table, plan.site_id, new, "id")
         ids.update({wp_id: v[0] for wp_id, v in found.items()})
+        # SQLite's only writer holds the write lock since plan_upsert: these rows are new.
+        index_rows(conn, table.name, [ids[w["wp_id"]] for w in writes if plan.is_new(w["wp_id"])])
     return Upserted(plan.counts, ids, {w["wp_id"] for w in writes})
 
 
@@ -323,23 +326,20 @@ def execute_rows(conn: Connection, stmt: Any, rows: Sequence[Row]) -> None:
         for c in compiled.insert_prefetch
         if isinstance(c.default, ScalarElementColumnDefault)
     }
-    getters: list[tuple[str | None, Any, Any]] = []  # (row key or None, fixed value, processor)
+    # Column by column (a list comprehension each), then zipped into rows: a generator per
+    # row and column costs a third again.
+    columns: list[list[Any]] = []
     for name in compiled.positiontup or ():
         bind = compiled.binds[name]
         processor = bind.type.bind_processor(dialect)
         if name in rows[0]:
-            getters.append((name, None, processor))
+            values = [row[name] for row in rows]
         elif name in defaults:
-            getters.append((None, defaults[name], processor))
+            values = [defaults[name]] * len(rows)
         else:  # a literal of the statement itself (the rating rule's source names)
-            getters.append((None, bind.effective_value, processor))
-    params = [
-        tuple(
-            (processor(row[key] if key else fixed) if processor else (row[key] if key else fixed))
-            for key, fixed, processor in getters
-        )
-        for row in rows
-    ]
+            values = [bind.effective_value] * len(rows)
+        columns.append([processor(v) for v in values] if processor else values)
+    params = list(zip(*columns, strict=True)) if columns else [()] * len(rows)
     conn.exec_driver_sql(compiled.string, params)
 
 

@@ -182,3 +182,33 @@ def test_comment_threads_on_both_backends(store: ArchiveStore, engine: Engine) -
     comments = [r for r in [*her_records(), *THREAD] if isinstance(r, CommentRecord)]
     assert [row[0] for row in rows] == reading_order(comments)
     assert dict(rows)[503] == "000000000505/000000000520/000000000503"
+
+
+def test_search_follows_saved_comments_and_posts(tmp_path: Path) -> None:
+    """New rows are indexed by the store in bulk, edits by the update trigger: the index finds
+    what the rows say now, and FTS5's own integrity check agrees with the tables."""
+    engine = open_archive(str(tmp_path / "search.db"))
+    store = ArchiveStore(engine)
+    site_id = store.ensure_site(SITE)
+    first = [her_post(), *(comment(n, None, content_text=f"zebra number {n}") for n in (1, 2))]
+    store.save_records(site_id, store.start_run(site_id, "rest", "full"), first)
+    edited = [comment(2, None, content_text="giraffe after an edit"), comment(3, 2)]
+    store.save_records(site_id, store.start_run(site_id, "rest", "full"), edited)
+
+    def found(table: str, word: str) -> list[int]:
+        query = (
+            f"SELECT t.wp_id FROM {table}_fts JOIN {table} AS t ON t.id = {table}_fts.rowid"
+            f" WHERE {table}_fts MATCH ? ORDER BY t.wp_id"
+        )
+        return list(conn.exec_driver_sql(query, (word,)).scalars())
+
+    with engine.connect() as conn:
+        assert found("comments", "zebra") == [1]
+        assert found("comments", "giraffe") == [2]
+        assert found("comments", "comment") == [3]
+        assert found("posts", "her") == [POST_ID]
+        for table in ("posts", "comments"):
+            conn.exec_driver_sql(
+                f"INSERT INTO {table}_fts({table}_fts, rank) VALUES ('integrity-check', 1)"
+            )
+    engine.dispose()
