@@ -309,11 +309,11 @@ SYSTEM_TABLES: dict[str, tuple[str, Columns]] = {
 
 SEARCH_TABLES: dict[str, tuple[str, Columns]] = {
     "posts_fts": (
-        "Full-text index of posts (title and text), kept in sync by triggers.",
+        "Full-text index of posts (title and text), kept in sync with every save.",
         {"title": "the post's title", "content_text": "the post's text"},
     ),
     "comments_fts": (
-        "Full-text index of comments (author and text), kept in sync by triggers.",
+        "Full-text index of comments (author and text), kept in sync with every save.",
         {"author_name": "the commenter's name", "content_text": "the comment's text"},
     ),
 }
