@@ -17,10 +17,11 @@ from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Connection, Table, or_, select
 
+from archive.bulk import among, chunked
 from archive.history import COMMENT_HISTORY, POST_HISTORY, DeletedReason, save_tombstones
 from archive.models import COMMENTS, POSTS
 from archive.threads import rethread_site
-from archive.upsert import among, chunked, select_by_wp_id
+from archive.upsert import select_by_wp_id
 
 ItemKind = Literal["post", "page", "comment"]
 ITEM_KINDS: tuple[ItemKind, ...] = ("post", "page", "comment")

@@ -16,9 +16,9 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Table, select, update
 
+from archive.bulk import among, chunked, insert_rows, update_by_id
 from archive.columns import EncodedJson, Row, canonical_json, digest_of, fingerprint
 from archive.models import COMMENT_VERSIONS, COMMENTS, POST_TERMS, POST_VERSIONS, POSTS, TERMS
-from archive.upsert import among, chunked, insert_rows, update_by_id
 
 DeletedReason = str  # "gone" | "hidden"
 DELETED_REASONS = ("gone", "hidden")

@@ -18,8 +18,9 @@ from urllib.parse import urljoin, urlsplit
 
 from sqlalchemy import Connection, delete, select
 
+from archive.bulk import chunked
 from archive.models import MEDIA, POST_MEDIA, POSTS, SITES
-from archive.upsert import chunked, dialect_insert
+from archive.upsert import dialect_insert
 
 Role = Literal["featured", "body"]
 # The stored body is sanitized HTML (nh3): attributes are always double-quoted.

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, case, delete, insert
 
+from archive.bulk import among, chunked
 from archive.columns import RATING_COLUMNS, author_row, comment_row, post_row
 from archive.db import lock_site_writes
 from archive.fidelity import COMMENT_GROUPS, POST_GROUPS, merge_rows
@@ -44,10 +45,8 @@ from archive.terms import resolve_term_refs, save_terms
 from archive.threads import STORED_THREADING, finish_threads, link_comment_posts, thread_rows
 from archive.upsert import (
     KindCounts,
-    among,
     apply_upsert,
     assign_ids,
-    chunked,
     dialect_insert,
     plan_upsert,
     select_by_wp_id,

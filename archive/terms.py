@@ -13,11 +13,12 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 
+from archive.bulk import among, chunked
 from archive.columns import Row, term_row
 from archive.identity import slugify
 from archive.models import TERMS
 from archive.records import TermRecord, TermRef
-from archive.upsert import KindCounts, among, chunked, dialect_insert
+from archive.upsert import KindCounts, dialect_insert
 
 COMPARED = ("taxonomy", "slug", "name", "wp_id", "source", "raw")
 

@@ -17,9 +17,9 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, func, select, update
 
+from archive.bulk import among, chunked, update_by_id
 from archive.columns import Row
 from archive.models import COMMENTS, Post
-from archive.upsert import among, chunked, update_by_id
 
 LOGGER = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, func, nulls_last, select
 
+from archive.bulk import chunked
 from archive.models import Author, Comment, Post, PostTerm, Site, Term
-from archive.upsert import chunked
 
 ExportRow = dict[str, Any]
 TAXONOMY_FIELDS = {"category": "categories", "post_tag": "tags"}

@@ -16,10 +16,10 @@ from typing import Any, BinaryIO
 from sqlalchemy import Connection, Row, func, select
 from sqlalchemy.orm import aliased
 
+from archive.bulk import chunked
 from archive.export.wxr_xml import cdata, element, mysql_date, rss_date, xml_attr, xml_text
 from archive.identity import slugify
 from archive.models import Comment, Post, PostTerm, Term
-from archive.upsert import chunked
 
 AnyRow = Row[*tuple[Any, ...]]
 BATCH = 200

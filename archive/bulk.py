@@ -1,0 +1,163 @@
+"""Batched statements, each in the form its backend runs fastest: chunks that keep IN lists under
+driver limits, `= ANY(array)` lookups and unnest() arrays in psycopg's binary format on
+PostgreSQL, and the driver's own executemany on SQLite."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import ARRAY, ColumnElement, Connection, Table, any_, bindparam, insert
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
+
+from archive.columns import Row, dump_json
+
+IN_CHUNK = 500
+UNNEST_CHUNK = 5000  # rows per UPDATE ... FROM unnest(): arrays have no parameter limit
+T = TypeVar("T")
+
+
+def chunked(items: Sequence[T], size: int = IN_CHUNK) -> Iterator[Sequence[T]]:
+    """Consecutive slices of at most `size` items (keeps IN lists under driver limits)."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def among(
+    conn: Connection, column: ColumnElement[Any], values: Sequence[Any]
+) -> ColumnElement[bool]:
+    """`column IN values`; on PostgreSQL `column = ANY(array)`: one parameter however many the
+    values, so the statement's text is the same for every chunk, where an IN list is a new
+    statement of each length that SQLAlchemy renders, and psycopg and the server parse, anew."""
+    if conn.dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(values)
+
+
+def update_by_id(conn: Connection, table: Table, rows: Sequence[Row]) -> None:
+    """Set columns of `table`'s rows by row id: each of `rows` is {"id": ..., column: value, ...},
+    all with the same columns.
+
+    PostgreSQL gets one UPDATE ... FROM unnest(arrays) per chunk, each column's values bound as
+    one array (an executemany there is a statement per row, and a VALUES list is compiled anew
+    for every chunk). SQLite, in process, runs an executemany as fast. The values must be plain
+    (numbers, strings, flags, None): no column type processes them."""
+    if not rows:
+        return
+    columns = [name for name in rows[0] if name != "id"]
+    if conn.dialect.name != "postgresql":
+        # Plain values (ids, hashes, numbers, flags) that need no type processing: straight to
+        # the driver, which spares SQLAlchemy's per-row parameter handling.
+        sets = ", ".join(f"{name} = ?" for name in columns)
+        conn.exec_driver_sql(
+            f"UPDATE {table.name} SET {sets} WHERE id = ?",  # our own names only
+            [(*(row[name] for name in columns), row["id"]) for row in rows],
+        )
+        return
+    names = ["id", *columns]
+    arrays = ", ".join(
+        f"CAST({_array_param(conn, name)} AS {table.c[name].type.compile(dialect=conn.dialect)}[])"
+        for name in names
+    )
+    sets = ", ".join(f"{name} = given.{name}" for name in columns)
+    # Our own table and column names only: nothing here comes from a site.
+    by_arrays = (
+        f"UPDATE {table.name} SET {sets} FROM unnest({arrays}) AS given({', '.join(names)})"
+        f" WHERE {table.name}.id = given.id"
+    )
+    for chunk in chunked(rows, UNNEST_CHUNK):
+        conn.exec_driver_sql(by_arrays, {name: [row[name] for row in chunk] for name in names})
+
+
+def insert_rows(conn: Connection, table: Table, rows: Sequence[Row]) -> None:
+    """Insert `rows` (all with the same columns): on PostgreSQL by arrays (see insert_by_arrays),
+    elsewhere as an executemany."""
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        insert_by_arrays(conn, table, rows, "")
+    else:
+        execute_rows(conn, insert(table), rows)
+
+
+def execute_rows(conn: Connection, stmt: Any, rows: Sequence[Row]) -> None:
+    """Run `stmt`, an INSERT (or upsert) of one table's rows, once for each of `rows` (all with
+    the same columns).
+
+    SQLite: by the driver's own executemany, each value run through its column type's bind
+    processor, so the driver gets what SQLAlchemy would send, without SQLAlchemy's per-row
+    parameter handling (a third of a batch's save time). Elsewhere: SQLAlchemy's executemany."""
+    if not rows:
+        return
+    if conn.dialect.name != "sqlite":
+        conn.execute(stmt, rows)
+        return
+    dialect = conn.dialect
+    keys = list(rows[0])
+    compiled = stmt.compile(dialect=dialect, column_keys=keys)
+    # Columns the row leaves out get their scalar Python default, as SQLAlchemy gives them.
+    defaults = {
+        c.key: c.default.arg
+        for c in compiled.insert_prefetch
+        if isinstance(c.default, ScalarElementColumnDefault)
+    }
+    # Column by column (a list comprehension each), then zipped into rows: a generator per
+    # row and column costs a third again.
+    columns: list[list[Any]] = []
+    for name in compiled.positiontup or ():
+        bind = compiled.binds[name]
+        processor = bind.type.bind_processor(dialect)
+        if name in rows[0]:
+            values = [row[name] for row in rows]
+        elif name in defaults:
+            values = [defaults[name]] * len(rows)
+        else:  # a literal of the statement itself (the rating rule's source names)
+            values = [bind.effective_value] * len(rows)
+        columns.append([processor(v) for v in values] if processor else values)
+    params = list(zip(*columns, strict=True)) if columns else [()] * len(rows)
+    conn.exec_driver_sql(compiled.string, params)
+
+
+def _array_param(conn: Connection, name: str) -> str:
+    """The driver's placeholder for one column's values as an array: psycopg 3's binary format
+    where it is the driver (arrays of text in the text format are escaped element by element in
+    Python, ten times slower)."""
+    return f"%({name})b" if conn.dialect.driver == "psycopg" else f"%({name})s"
+
+
+def insert_by_arrays(conn: Connection, table: Table, rows: Sequence[Row], tail: str) -> list[Any]:
+    """PostgreSQL: INSERT ... SELECT FROM unnest(arrays) `tail`, one array per column, per
+    UNNEST_CHUNK rows; the rows `tail` returns. The statement is the same for every batch
+    (prepared once, tiny to send), where a multi-row VALUES list is a new statement of a few
+    hundred kilobytes for the client to build and the server to parse each time."""
+    # The columns' Python-side defaults, which SQLAlchemy would fill in for an insert() of its own.
+    defaults = {
+        c.name: c.default.arg
+        for c in table.columns
+        if c.name not in rows[0] and isinstance(c.default, ScalarElementColumnDefault)
+    }
+    names = [*rows[0], *defaults]
+    types = {name: table.c[name].type.compile(dialect=conn.dialect) for name in names}
+    json_columns = {name for name, kind in types.items() if kind in ("JSON", "JSONB")}
+    # JSON goes as text (the engine's own encoding; None is JSON null, as SQLAlchemy stores it).
+    arrays = ", ".join(
+        f"CAST(CAST({_array_param(conn, n)} AS text[]) AS {types[n]}[])"
+        if n in json_columns
+        else f"CAST({_array_param(conn, n)} AS {types[n]}[])"
+        for n in names
+    )
+    # Our own table and column names only: nothing here comes from a site.
+    stmt = f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM unnest({arrays}){tail}"
+    returned: list[Any] = []
+    for chunk in chunked(rows, UNNEST_CHUNK):
+        params = {
+            n: [dump_json(row[n]) for row in chunk]
+            if n in json_columns
+            else [row[n] for row in chunk]
+            for n in rows[0]
+        }
+        params.update({n: [value] * len(chunk) for n, value in defaults.items()})
+        result = conn.exec_driver_sql(stmt, params)
+        if tail:
+            returned.extend(tuple(row) for row in result)
+    return returned
