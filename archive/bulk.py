@@ -93,14 +93,8 @@ def execute_rows(conn: Connection, stmt: Any, rows: Sequence[Row]) -> None:
         conn.execute(stmt, rows)
         return
     dialect = conn.dialect
-    keys = list(rows[0])
-    compiled = stmt.compile(dialect=dialect, column_keys=keys)
-    # Columns the row leaves out get their scalar Python default, as SQLAlchemy gives them.
-    defaults = {
-        c.key: c.default.arg
-        for c in compiled.insert_prefetch
-        if isinstance(c.default, ScalarElementColumnDefault)
-    }
+    compiled = stmt.compile(dialect=dialect, column_keys=list(rows[0]))
+    defaults = _python_defaults(stmt.table, rows[0])
     # Column by column (a list comprehension each), then zipped into rows: a generator per
     # row and column costs a third again.
     columns: list[list[Any]] = []
@@ -118,6 +112,16 @@ def execute_rows(conn: Connection, stmt: Any, rows: Sequence[Row]) -> None:
     conn.exec_driver_sql(compiled.string, params)
 
 
+def _python_defaults(table: Table, row: Row) -> dict[str, Any]:
+    """The scalar Python-side defaults of the columns `row` leaves out: what SQLAlchemy fills in
+    for an insert of its own, and these statements must too."""
+    return {
+        c.name: c.default.arg
+        for c in table.columns
+        if c.name not in row and isinstance(c.default, ScalarElementColumnDefault)
+    }
+
+
 def _array_param(conn: Connection, name: str) -> str:
     """The driver's placeholder for one column's values as an array: psycopg 3's binary format
     where it is the driver (arrays of text in the text format are escaped element by element in
@@ -130,12 +134,7 @@ def insert_by_arrays(conn: Connection, table: Table, rows: Sequence[Row], tail: 
     UNNEST_CHUNK rows; the rows `tail` returns. The statement is the same for every batch
     (prepared once, tiny to send), where a multi-row VALUES list is a new statement of a few
     hundred kilobytes for the client to build and the server to parse each time."""
-    # The columns' Python-side defaults, which SQLAlchemy would fill in for an insert() of its own.
-    defaults = {
-        c.name: c.default.arg
-        for c in table.columns
-        if c.name not in rows[0] and isinstance(c.default, ScalarElementColumnDefault)
-    }
+    defaults = _python_defaults(table, rows[0])
     names = [*rows[0], *defaults]
     types = {name: table.c[name].type.compile(dialect=conn.dialect) for name in names}
     json_columns = {name for name, kind in types.items() if kind in ("JSON", "JSONB")}

@@ -146,10 +146,7 @@ def save_comments(
     assign_ids(conn, plan)
     written = {row["wp_id"] for row in plan.writes}
     stored_threads = {wp_id: values[1:] for wp_id, values in plan.stored.items()}
-    # The writes are copies of `rows`: thread those, and the unchanged rows through `rows`.
-    by_wp_id = {row["wp_id"]: row for row in plan.writes}
-    batch = [by_wp_id.get(row["wp_id"], row) for row in rows]
-    threads = thread_rows(conn, batch, site_id, plan.ids, stored_threads, written)
+    threads = thread_rows(conn, rows, site_id, plan.ids, stored_threads, written)
     saved = apply_upsert(conn, plan)
     finish_threads(conn, site_id, threads)
     stored_hashes = {wp_id: values[0] for wp_id, values in plan.stored.items()}

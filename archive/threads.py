@@ -112,8 +112,8 @@ _THREAD_COLUMNS = tuple(COMMENTS.c[name] for name in StoredThread._fields)
 _PUBLIC = COMMENTS.c.deleted_at.is_(None)
 
 
-STORED_THREADING = ("parent_wp_id", "parent_id", "depth", "root_wp_id", "is_orphan")
-NOT_THREADED = (None, None, False)  # a new row's threading columns before it is placed
+STORED_THREADING = ("parent_id", "depth", "root_wp_id", "is_orphan")
+NOT_THREADED = (None, None, None, False)  # a new row's threading columns before it is placed
 
 
 @dataclass
@@ -148,8 +148,9 @@ def thread_rows(
     batch = {}
     for row in rows:
         wp_id = row["wp_id"]
-        before = stored[wp_id][1:] if wp_id in stored else (None, *NOT_THREADED)
-        batch[wp_id] = StoredThread(ids[wp_id], row["parent_wp_id"], *before)
+        batch[wp_id] = StoredThread(
+            ids[wp_id], row["parent_wp_id"], *stored.get(wp_id, NOT_THREADED)
+        )
     known = _with_ancestry(conn, site_id, dict(batch))
     placed = place_comments((wp_id, row.parent_wp_id) for wp_id, row in known.items())
     threads = BatchThreads(placed, known, set())
@@ -165,10 +166,9 @@ def thread_rows(
             and parent_wp_id not in stored
             and parent_wp_id > wp_id
         )
-        if wp_id in written:
-            row.update(zip(_UPDATED[1:], wanted, strict=True))
-            if late_parent:
-                row["parent_id"] = None
+        row.update(zip(STORED_THREADING, wanted, strict=True))  # written with the row
+        if late_parent:
+            row["parent_id"] = None
         if (wp_id not in written and wanted != batch[wp_id][2:]) or (
             wp_id in written and late_parent
         ):
@@ -303,7 +303,7 @@ def _write_changes(
     return changed
 
 
-_UPDATED = ("id", "parent_id", "depth", "root_wp_id", "is_orphan")
+_UPDATED = ("id", *STORED_THREADING)
 Threading = tuple[int | None, int | None, int | None, bool]  # parent_id, depth, root, orphan
 
 

@@ -98,8 +98,9 @@ class UpsertPlan:
     """An upsert read but not yet written (see plan_upsert): what is stored, what will be written.
 
     `ids` maps wp_id -> row id of the stored rows (and, after assign_ids, of the new ones too);
-    `stored` holds the columns asked for, by wp_id; `writes` are the new and changed rows (each
-    with its seen values), `unchanged` the row ids whose fingerprint is the stored one."""
+    `stored` holds the columns asked for, by wp_id; `writes` are the new and changed rows
+    themselves (given their seen values: what is set on them before apply_upsert is written),
+    `unchanged` the row ids whose fingerprint is the stored one."""
 
     table: Table
     site_id: int
@@ -147,7 +148,8 @@ def plan_upsert(
             continue
         plan.counts.inserted += previous is None
         plan.counts.updated += previous is not None
-        plan.writes.append({**row, "first_seen_at": now, **plan.seen})
+        row.update(first_seen_at=now, **plan.seen)
+        plan.writes.append(row)
     return plan
 
 
