@@ -1,6 +1,6 @@
-"""Schema objects the models cannot declare: FTS5 search tables (SQLite), fed by the store and kept
-in sync by triggers,
-and the reading views `comment_threads` and `post_ratings` (both backends).
+"""Schema objects the models cannot declare: FTS5 search tables (SQLite), fed by the store's inserts
+and kept in sync with edits and deletions by triggers, and the reading views `comment_threads`
+and `post_ratings` (both backends).
 
 A new archive gets them with the models' tables (archive.migrations.create_at_head), an older
 one from revision 0002: both from this one DDL. A change to them is a new revision that drops and

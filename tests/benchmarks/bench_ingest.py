@@ -8,8 +8,9 @@ records again (an unchanged re-crawl). The baseline copies the rows the store wr
 comments, terms, links, versions) into another fresh archive of the same schema with a plain
 `executemany` per table, one transaction per batch of the same size: the same rows, the same
 tables, indexes and triggers (and, on SQLite, the same rows added to the search index in one
-statement a batch, as the store adds them), none of the store's logic. SQLite always; PostgreSQL with `--pg`
-(an admin URL; scratch databases are made and dropped). Prints JSON: medians and ratios.
+statement a batch, as the store adds them), none of the store's logic. SQLite always;
+PostgreSQL with `--pg` (an admin URL; scratch databases are made and dropped). Prints JSON:
+medians and ratios.
 """
 
 from __future__ import annotations
