@@ -9,7 +9,9 @@ import random
 import threading
 import time
 import urllib.robotparser
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -89,6 +91,29 @@ class HttpSettings:
     respect_robots: bool = True
     max_response_bytes: int = 50_000_000  # decoded body; larger ones are cut off and refused
     request_deadline: float = 120.0  # seconds for connect + all reads of one attempt
+
+
+@dataclass
+class RequestTally:
+    """The requests sent for one piece of work (a site's crawl), counted as requests_made is."""
+
+    made: int = 0
+
+
+# The tally of the work running in this context: sites crawled at once share one client, and
+# each counts only its own requests (their fetch threads inherit it, see scraper.pool).
+_TALLY: ContextVar[RequestTally | None] = ContextVar("wparchive_request_tally", default=None)
+
+
+@contextmanager
+def counting_requests() -> Iterator[RequestTally]:
+    """Count the requests sent from this context (and the pools it starts) until the end."""
+    tally = RequestTally()
+    token = _TALLY.set(tally)
+    try:
+        yield tally
+    finally:
+        _TALLY.reset(token)
 
 
 class HttpClient:
@@ -317,8 +342,11 @@ class HttpClient:
         left = max(0.001, deadline - time.monotonic())
         timeout = (min(self.settings.connect_timeout, left), min(self.settings.read_timeout, left))
         # Counted as it is sent, each redirect hop too: what the server's log shows.
+        tally = _TALLY.get()
         with self._lock:
             self.requests_made += 1
+            if tally is not None:
+                tally.made += 1
         try:
             sent = self.session.request(
                 method,

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import contextvars
+import functools
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TypeVar
+from typing import ParamSpec, TypeVar
 
 from scraper.errors import WparchiveError
 
 T = TypeVar("T")
 R = TypeVar("R")
+P = ParamSpec("P")
+
+
+class ContextThreadPool(ThreadPoolExecutor):
+    """A thread pool whose tasks run in a copy of the submitter's context (contextvars), as
+    asyncio's tasks do: what a crawl sets there (its request tally, see scraper.http) follows
+    its fetches onto the pool's threads."""
+
+    def submit(self, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> Future[R]:
+        context = contextvars.copy_context()
+        return super().submit(functools.partial(context.run, fn, *args, **kwargs))
 
 
 def map_ordered(
@@ -24,7 +37,7 @@ def map_ordered(
     """
     workers = max(1, workers)
     source = iter(items)
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fetch") as pool:
+    with ContextThreadPool(max_workers=workers, thread_name_prefix="fetch") as pool:
         pending: deque[Future[R]] = deque()
 
         def submit_next() -> None:

@@ -17,7 +17,7 @@ from scraper.crawl.plan import is_sweep_due, plan_sources
 from scraper.crawl.report import CrawlReport, CrawlStatus
 from scraper.discover import Discovery, discover_site, normalize_home
 from scraper.errors import SITE_REFUSALS, DiscoveryError, FetchError, WparchiveError
-from scraper.http import HttpClient
+from scraper.http import HttpClient, RequestTally, counting_requests
 from scraper.interrupt import Interrupted
 from scraper.sources import Source
 from scraper.sources.pages import PostPages
@@ -57,20 +57,21 @@ def crawl_site(
     A site last read through REST is read again through the API root the archive remembers,
     without discovery; only when that fails is the site discovered again. Its robots.txt is
     read at most once every ROBOTS_MAX_AGE, its rules kept in the archive."""
-    run = _SiteRun(
-        client, store, settings, concurrency, progress, client.requests_made, job, replay=replay
-    )
-    known = store.known_site(normalize_home(url))
-    if known is not None:
-        _use_kept_robots(client, known)
-    remembered = _remembered_discovery(known, settings)
-    if remembered is not None:
-        rest_only = dataclasses.replace(run, settings=dataclasses.replace(settings, source="rest"))
-        report = rest_only.crawl(remembered)
-        if report.status != "failed":
-            return report
-        LOGGER.info("%s: the remembered API root failed (%s); discovering again", url, report.error)
-    return run.crawl(discover_site(client, url))
+    with counting_requests() as tally:
+        run = _SiteRun(client, store, settings, concurrency, progress, tally, job, replay=replay)
+        known = store.known_site(normalize_home(url))
+        if known is not None:
+            _use_kept_robots(client, known)
+        remembered = _remembered_discovery(known, settings)
+        if remembered is not None:
+            only_rest = dataclasses.replace(settings, source="rest")
+            report = dataclasses.replace(run, settings=only_rest).crawl(remembered)
+            if report.status != "failed":
+                return report
+            LOGGER.info(
+                "%s: the remembered API root failed (%s); discovering again", url, report.error
+            )
+        return run.crawl(discover_site(client, url))
 
 
 def _remembered_discovery(known: KnownSite | None, settings: CrawlSettings) -> Discovery | None:
@@ -98,7 +99,8 @@ class _SiteRun:
     settings: CrawlSettings
     concurrency: int = 4
     progress: ProgressHook | None = None
-    requests_before: int = 0
+    # The requests of this site's crawl: sites crawled at once share the client.
+    requests: RequestTally = dataclasses.field(default_factory=RequestTally)
     job: str = ""  # the queued job this run belongs to, if any (see site_lease)
     reader: Source | None = None  # the source that read the site
     replay: bool = False  # answered from recorded WARC files (see crawl_site)
@@ -154,7 +156,7 @@ class _SiteRun:
             raise
         finally:
             report.status = status
-            report.requests = self.client.requests_made - self.requests_before
+            report.requests = self.requests.made
             if status != "failed" and report.counts["comment"]:
                 self.store.rethread(self.lease.site_id)
             self.store.finish_run(

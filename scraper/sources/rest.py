@@ -7,7 +7,7 @@ import math
 from array import array
 from bisect import bisect_left
 from collections.abc import Generator, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +31,7 @@ from scraper.parse.rest import (
     parse_rest_term,
     parse_rest_types,
 )
-from scraper.pool import map_ordered
+from scraper.pool import ContextThreadPool, map_ordered
 from scraper.sources import since_params
 from scraper.sweep import Visibility
 from scraper.wpurls import rest_route_url
@@ -111,7 +111,7 @@ class RestSource:
             plan.update(REFERENCE_ROUTES)  # a full crawl reads them all, with the rest
         # Every collection's first page at once: each is a round trip the others need not wait
         # for (the client still holds requests in flight to `concurrency`).
-        with ThreadPoolExecutor(self.concurrency, thread_name_prefix="first-page") as pool:
+        with ContextThreadPool(self.concurrency, thread_name_prefix="first-page") as pool:
             firsts = {
                 name: pool.submit(self._fetch_page, *self._query(route, params), 1)
                 for name, (route, params) in plan.items()

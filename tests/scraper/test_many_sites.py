@@ -57,6 +57,15 @@ def test_a_list_of_sites_is_crawled_at_once_each_whole(tmp_path: Path) -> None:
                 (site.url,),
             ).fetchone()
             assert comments == content.COMMENTS, site.url
+        # Each site's count is its own requests, not those of the sites crawled beside it.
+        summaries = {line.split(": ok | ", 1)[0]: line for line in lines}
+        for site in sites:
+            line = summaries[site.url]
+            assert line.endswith(f"| {len(site.times)} requests"), (line, len(site.times))
+        recorded = conn.execute(
+            "SELECT s.url, r.requests FROM crawl_runs r JOIN sites s ON s.id = r.site_id"
+        ).fetchall()
+        assert dict(recorded) == {site.url: len(site.times) for site in sites}
     spans = [(min(site.times), max(site.times)) for site in sites]
     # Sites overlapped (crawled at once), and never more of them than asked for.
     assert 2 <= most_at_once(spans) <= AT_ONCE
