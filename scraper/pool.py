@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextvars
 import functools
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import ParamSpec, TypeVar
 
@@ -28,7 +28,7 @@ class ContextThreadPool(ThreadPoolExecutor):
 
 def map_ordered(
     fn: Callable[[T], R], items: Iterable[T], workers: int
-) -> Iterator[R | WparchiveError]:
+) -> Generator[R | WparchiveError, None, None]:
     """Apply `fn` to `items` on up to `workers` threads and yield results in input order.
 
     At most 2 x workers results are in flight or waiting, so memory stays flat however many pages a

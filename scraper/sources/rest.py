@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 from array import array
@@ -54,6 +55,8 @@ REFERENCE_ROUTES: dict[str, Query] = {
     "tags": ("wp/v2/tags", {}),
 }
 POST_QUERIES = ("posts", "pages", "scheduled")
+# The collections a full crawl reads in one stream of pages, in the order it reads them.
+LISTED = ("posts", "pages", "comments")
 ITEM_ROUTES: dict[ItemKind, str] = {
     "post": "wp/v2/posts",
     "page": "wp/v2/pages",
@@ -141,8 +144,34 @@ class RestSource:
     ) -> Iterator[Record]:
         authors: dict[int, str] = {}
         yield from self._fetch_references(plan, firsts, authors)
-        yield from self._fetch_posts(plan, firsts, types.result(), authors)
-        yield from self._fetch_comments(plan, firsts)
+        # The later pages of posts, pages and comments come in one ordered stream: the next
+        # collection's pages are already in flight while this one's are parsed and saved, so the
+        # fetchers do not stand idle between collections.
+        later = map_ordered(
+            lambda task: self._fetch_page(*task),
+            self._later_pages([(*plan[name], firsts[name]) for name in LISTED]),
+            self.concurrency,
+        )
+        try:
+            yield from self._fetch_posts(plan, firsts, types.result(), authors, later)
+            yield from self._fetch_comments(plan, firsts, later)
+        finally:
+            later.close()
+
+    def _later_pages(
+        self, collections: list[tuple[str, dict[str, str], Future[Page]]]
+    ) -> Iterator[tuple[str, dict[str, Any], int]]:
+        """Pages 2 and on of each counted collection, in order (read as the stream needs them, so
+        a collection's first page is awaited only when its turn to be fetched comes)."""
+        for route, params, first in collections:
+            try:
+                page = first.result()
+            except WparchiveError:
+                continue  # its reader meets the error and decides what it means
+            if page.counted:
+                url, query = self._query(route, params)
+                for number in range(2, page.total_pages + 1):
+                    yield url, query, number
 
     def _fetch_changes(
         self, plan: dict[str, Query], firsts: dict[str, Future[Page]], state: CrawlState
@@ -201,6 +230,7 @@ class RestSource:
         firsts: dict[str, Future[Page]],
         types: list[str] | ProblemRecord,
         authors: dict[int, str],
+        later: Iterator[Page | WparchiveError],
     ) -> Iterator[Record]:
         """Posts, pages, then each public custom type's collection (stored with its type name)."""
         if isinstance(types, ProblemRecord):
@@ -208,8 +238,10 @@ class RestSource:
             types = []
         queries = [plan["posts"], plan["pages"], *((t, plan["posts"][1]) for t in types)]
         for n, (route, params) in enumerate(queries):
-            first = firsts.get(("posts", "pages")[n]) if n < 2 else None
-            items = self.fetch_collection(route, params, first, optional=n >= 2)
+            if n < 2:
+                items = self.fetch_collection(route, params, firsts[LISTED[n]], later=later)
+            else:
+                items = self.fetch_collection(route, params, optional=True)
             for item in items:
                 if isinstance(item, ProblemRecord):
                     yield item
@@ -217,9 +249,12 @@ class RestSource:
                     yield parse_rest_post(item, authors, self.timezone)
 
     def _fetch_comments(
-        self, plan: dict[str, Query], firsts: dict[str, Future[Page]]
+        self,
+        plan: dict[str, Query],
+        firsts: dict[str, Future[Page]],
+        later: Iterator[Page | WparchiveError] | None = None,
     ) -> Iterator[Record]:
-        for item in self.fetch_collection(*plan["comments"], firsts["comments"]):
+        for item in self.fetch_collection(*plan["comments"], firsts["comments"], later=later):
             yield (
                 item if isinstance(item, ProblemRecord) else parse_rest_comment(item, self.timezone)
             )
@@ -231,11 +266,13 @@ class RestSource:
         first: Future[Page] | None = None,
         *,
         optional: bool = False,
+        later: Iterator[Page | WparchiveError] | None = None,
     ) -> Iterator[Any | ProblemRecord]:
         """Yield every item of a collection once, in id order; failed pages become ProblemRecords.
 
-        `first`, when given, is the first page already being fetched; an `optional` collection
-        (or one of OPTIONAL_ROUTES) that is refused is recorded as a problem and skipped."""
+        `first`, when given, is the first page already being fetched, and `later`, when given,
+        the stream its pages 2 and on come from (see _later_pages); an `optional` collection (or
+        one of OPTIONAL_ROUTES) that is refused is recorded as a problem and skipped."""
         url, query = self._query(route, params)
         try:
             first_page = first.result() if first is not None else self._fetch_page(url, query, 1)
@@ -249,7 +286,7 @@ class RestSource:
                     f"REST: {exc.status} {exc.code or 'forbidden'}", exc.status, exc.code
                 ) from exc
             raise
-        yield from self._pages_after(route, url, query, first_page)
+        yield from self._pages_after(route, url, query, first_page, later)
 
     def _query(
         self, route: str, params: Mapping[str, str] | None = None
@@ -258,18 +295,29 @@ class RestSource:
         return rest_route_url(self.root, route), query
 
     def _pages_after(
-        self, route: str, url: str, query: Mapping[str, Any], first: Page
+        self,
+        route: str,
+        url: str,
+        query: Mapping[str, Any],
+        first: Page,
+        later: Iterator[Page | WparchiveError] | None = None,
     ) -> Iterator[Any | ProblemRecord]:
-        """The first page's items, then the other pages fetched concurrently, in order; then, if
-        the last page was full, on while full pages come back, whatever X-WP-TotalPages said."""
+        """The first page's items, then the other pages fetched concurrently, in order (taken
+        from `later` when given); then, if the last page was full, on while full pages come
+        back, whatever X-WP-TotalPages said."""
         seen = SeenIds()
         yield from _unseen(first.items, seen)
         if not first.counted:
             yield from self._walk_uncounted(url, query, first, seen)
             return
         totals, last = {first.total}, first
-        pages = range(2, first.total_pages + 1)
-        for page in map_ordered(lambda n: self._fetch_page(url, query, n), pages, self.concurrency):
+        numbers = range(2, first.total_pages + 1)
+        pages = (
+            map_ordered(lambda n: self._fetch_page(url, query, n), numbers, self.concurrency)
+            if later is None
+            else itertools.islice(later, len(numbers))  # this collection's share of the stream
+        )
+        for page in pages:
             if isinstance(page, WparchiveError):
                 yield ProblemRecord("gap", f"{route}: {page}", getattr(page, "url", url))
                 continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -141,6 +142,36 @@ def test_full_crawl_reads_everything_with_minimal_requests() -> None:
     assert first.rating is not None and (first.rating.value, first.rating.scale) == (4.0, 5.0)
     assert comments[2].parent_wp_id is None and comments[3].parent_wp_id == 3
     assert comments[0].content_text == "Nice & good"
+
+
+@responses.activate
+def test_comment_pages_are_fetched_while_posts_are_still_being_read() -> None:
+    """One stream of pages across collections: the fetchers do not wait for the last post to
+    be consumed before asking for comments (the consumer here is paused on post 101)."""
+    serve_site(posts=250, comments=950)  # no full last page: no page past the end asked
+    asked: list[tuple[str, int]] = []
+    http = client()
+    http.add_exchange_hook(lambda exchange: asked.append(_route_page(exchange.url)))
+    records = RestSource(http, discovery(), concurrency=2).fetch_records(CrawlState())
+    for record in records:
+        if isinstance(record, PostRecord) and record.wp_id == 101:
+            break
+    deadline = time.monotonic() + 10
+    while ("comments", 2) not in asked and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert ("comments", 2) in asked
+    assert ("posts", 3) in asked
+    rest = list(records)  # and the stream goes on in order from where it paused
+    posts = [r.wp_id for r in rest if isinstance(r, PostRecord)]
+    comments = [r.wp_id for r in rest if isinstance(r, CommentRecord)]
+    assert posts == list(range(102, 251))
+    assert comments == list(range(1, 951))
+    assert http.requests_made == 5 + 3 + 10
+
+
+def _route_page(url: str) -> tuple[str, int]:
+    parts = urlsplit(url)
+    return parts.path.rsplit("/", 1)[-1], int(parse_qs(parts.query).get("page", ["1"])[0])
 
 
 @responses.activate
