@@ -4,10 +4,11 @@ PostgreSQL, and the driver's own executemany on SQLite."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import ARRAY, ColumnElement, Connection, Table, any_, bindparam, insert
+from sqlalchemy import ARRAY, ColumnElement, Connection, Dialect, Table, any_, bindparam, insert
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from archive.columns import Row, dump_json
@@ -77,7 +78,12 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[Row]) -> None:
     if conn.dialect.name == "postgresql":
         insert_by_arrays(conn, table, rows, "")
     else:
-        execute_rows(conn, insert(table), rows)
+        execute_rows(conn, _insert(table), rows)
+
+
+@functools.lru_cache(maxsize=32)
+def _insert(table: Table) -> Any:
+    return insert(table)
 
 
 def execute_rows(conn: Connection, stmt: Any, rows: Sequence[Row]) -> None:
@@ -92,24 +98,36 @@ def execute_rows(conn: Connection, stmt: Any, rows: Sequence[Row]) -> None:
     if conn.dialect.name != "sqlite":
         conn.execute(stmt, rows)
         return
-    dialect = conn.dialect
-    compiled = stmt.compile(dialect=dialect, column_keys=list(rows[0]))
+    sql, binds = _compiled(stmt, tuple(rows[0]), conn.dialect)
     defaults = _python_defaults(stmt.table, rows[0])
     # Column by column (a list comprehension each), then zipped into rows: a generator per
     # row and column costs a third again.
     columns: list[list[Any]] = []
-    for name in compiled.positiontup or ():
-        bind = compiled.binds[name]
-        processor = bind.type.bind_processor(dialect)
+    for name, processor, literal in binds:
         if name in rows[0]:
             values = [row[name] for row in rows]
         elif name in defaults:
             values = [defaults[name]] * len(rows)
         else:  # a literal of the statement itself (the rating rule's source names)
-            values = [bind.effective_value] * len(rows)
+            values = [literal] * len(rows)
         columns.append([processor(v) for v in values] if processor else values)
     params = list(zip(*columns, strict=True)) if columns else [()] * len(rows)
-    conn.exec_driver_sql(compiled.string, params)
+    conn.exec_driver_sql(sql, params)
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(
+    stmt: Any, names: tuple[str, ...], dialect: Dialect
+) -> tuple[str, list[tuple[str, Any, Any]]]:
+    """`stmt` compiled for rows of `names`: its SQL and, per placeholder in order, the name, the
+    type's bind processor and the literal value (for the statement's own literals). Once per
+    statement: the callers hand over the same statement object batch after batch."""
+    compiled = stmt.compile(dialect=dialect, column_keys=list(names))
+    binds = []
+    for name in compiled.positiontup or ():
+        bind = compiled.binds[name]
+        binds.append((name, bind.type.bind_processor(dialect), bind.effective_value))
+    return compiled.string, binds
 
 
 def _python_defaults(table: Table, row: Row) -> dict[str, Any]:

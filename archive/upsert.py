@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -228,9 +229,22 @@ def upsert_by_wp_id(
 def _upsert_statement(
     conn: Connection, table: Table, sample: Row, overrides: Overrides | None
 ) -> Any:
-    stmt = dialect_insert(conn, table)
+    if overrides is None:  # the same statement for every batch: built (and compiled) once
+        return _plain_upsert(conn.dialect.name, table, tuple(sample))
+    return _build_upsert(conn.dialect.name, table, tuple(sample), overrides)
+
+
+@functools.lru_cache(maxsize=32)
+def _plain_upsert(dialect: str, table: Table, names: tuple[str, ...]) -> Any:
+    return _build_upsert(dialect, table, names, None)
+
+
+def _build_upsert(
+    dialect: str, table: Table, names: tuple[str, ...], overrides: Overrides | None
+) -> Any:
+    stmt = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
     updates: dict[str, Any] = {
-        name: stmt.excluded[name] for name in sample if name not in KEPT_ON_UPDATE
+        name: stmt.excluded[name] for name in names if name not in KEPT_ON_UPDATE
     }
     if overrides is not None:
         updates.update(overrides(stmt.excluded))

@@ -187,7 +187,9 @@ def decode_json(response: Response) -> Any:
 
     Raises UndecodableError for bytes that are not text in their charset, or a string no UTF-8
     can hold (a lone surrogate): a recorded problem, never replacement characters in the archive."""
-    text = _NUL_ESCAPE.sub(r"\1", decode_text(response))
+    text = decode_text(response)
+    if "\\u0000" in text:  # a plain search first: the regex walks every character (35 ns each)
+        text = _NUL_ESCAPE.sub(r"\1", text)
     try:
         data = json.loads(text)
     except ValueError:

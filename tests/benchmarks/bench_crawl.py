@@ -2,13 +2,17 @@
 
 Run: .venv/bin/python tests/benchmarks/bench_crawl.py [--repeat 3] [--site closed-classic]
                                                     [--concurrency 4] [--against CHECKOUT]
+                                                    [--split-cpus]
 Both sides run as child processes on this machine in the same run (so interpreter start-up is paid by
 both), at the same concurrency (the crawl's `--concurrency`, the baseline's threads), with no delay
 (`--concurrency 0`: the crawl's defaults, adaptive politeness, against a sequential baseline); the report gives wall times (median of the repeats), their ratio, the requests each made
 (from the server's own log) and each side's peak resident memory. The harness site is stopped at the
 end, also on Ctrl-C, SIGTERM or an error. `--against` also crawls, in the same rounds, with another
 wparchive checkout (e.g. `git worktree add /tmp/before REV`) and reports its ratio, so a change
-is judged against its own baseline under the same load.
+is judged against its own baseline under the same load. `--split-cpus` puts the site's PHP
+server on the first CPU and both sides on the last, as when the site is on another machine: the
+ratio then measures the crawler against the same server, not the crawler's CPU taken from the
+server's (the database server, not ours to move, may run on either).
 """
 
 from __future__ import annotations
@@ -64,6 +68,24 @@ with ThreadPoolExecutor(int(sys.argv[2])) as pool:  # the crawl's own concurrenc
 
 
 CPU: dict[str, list[float]] = {"wparchive": [], "baseline": [], "against": []}
+CLIENT_CPUS: set[int] | None = None  # --split-cpus: where both sides run
+
+
+def pin_group(pid: int, cpus: set[int]) -> int:
+    """Keep every process of `pid`'s process group (the harness server and its workers) on
+    `cpus`; return how many were pinned."""
+    group, pinned = os.getpgid(pid), 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            if int(stat.rsplit(")", 1)[1].split()[2]) == group:
+                os.sched_setaffinity(int(entry.name), cpus)
+                pinned += 1
+        except (OSError, IndexError, ValueError):
+            continue  # a process that ended meanwhile
+    return pinned
 
 
 def run_child(argv: list[str], side: str, code: Path | None = None) -> tuple[float, int]:
@@ -71,8 +93,15 @@ def run_child(argv: list[str], side: str, code: Path | None = None) -> tuple[flo
     time (s) and its own peak RSS (KiB); its CPU seconds go to CPU[side]."""
     env = {**os.environ, "PYTHONPATH": str(code)} if code else None
     started = time.perf_counter()
+    cpus = CLIENT_CPUS
     done = subprocess.run(
-        argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=code
+        argv,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=code,
+        preexec_fn=None if cpus is None else lambda: os.sched_setaffinity(0, cpus),
     )
     elapsed = time.perf_counter() - started
     peak, cpu = done.stderr.decode().strip().splitlines()[-1].split()
@@ -127,6 +156,7 @@ def measure(
     report = {
         "site": site.url,
         "concurrency": concurrency,
+        "cpus": "shared" if CLIENT_CPUS is None else f"split: clients on {sorted(CLIENT_CPUS)}",
         "posts_and_pages": len(truth["posts"]),
         "comments": len(truth["comments"]),
         "requests_ours": len(urls),
@@ -162,11 +192,23 @@ def main() -> None:
         help="the crawl's (with no delay) and the baseline's threads; 0: the crawl's defaults"
         " (adaptive politeness) against a sequential baseline",
     )
+    parser.add_argument(
+        "--split-cpus",
+        action="store_true",
+        help="the server on the first CPU, both sides on the last (as if on two machines)",
+    )
     args = parser.parse_args()
     workdir = Path(os.environ.get("WPARCHIVE_HARNESS_DIR", ROOT / ".wp-harness"))
     with interrupt_on_sigterm():
         site = provision_sites([args.site], workdir)[args.site]
         try:
+            if args.split_cpus:
+                global CLIENT_CPUS
+                cpus = sorted(os.sched_getaffinity(0))
+                if len(cpus) < 2 or site.process is None:
+                    raise SystemExit("--split-cpus needs two CPUs and a server of this run's own")
+                CLIENT_CPUS = {cpus[-1]}
+                pin_group(site.process.pid, {cpus[0]})
             report = measure(site, args.repeat, args.concurrency, args.against)
         finally:
             stop_sites([site])
