@@ -146,8 +146,13 @@ NOT_JSON: Any = _NotJson()
 # NUL is nothing a person wrote; PostgreSQL cannot store it and HTML parsers make it U+FFFD, so
 # its escape goes before decoding (an escaped backslash before "u0000" is text, and stays).
 _NUL_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
-# A \uD800-\uDFFF escape: only where one appears can a decoded string hold a lone surrogate.
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+# A high surrogate escape not followed by a low one, or a low one not after a high one: only
+# where one appears can a decoded string hold a lone surrogate. Pairs (how WordPress escapes an
+# emoji) do not match, so bodies with emoji skip the check of every string.
+_LONE_SURROGATE_ESCAPE = re.compile(
+    rb"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])"
+    rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F]"
+)
 
 
 # An XML declaration's encoding: what a feed served without a charset parameter is in.
@@ -194,7 +199,7 @@ def decode_json(response: Response) -> Any:
         data = json.loads(text)
     except ValueError:
         return NOT_JSON
-    if _SURROGATE_ESCAPE.search(response.body) and not _encodable(data):
+    if _LONE_SURROGATE_ESCAPE.search(response.body) and not _encodable(data):
         raise UndecodableError(
             f"{response.url}: a JSON string holds a lone surrogate (not valid UTF-8); not stored",
             response.url,

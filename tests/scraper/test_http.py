@@ -255,6 +255,9 @@ def test_credentials_go_to_their_host_only_and_never_to_hooks() -> None:
     [
         (b'{"title": "Caf\xe9"}', "not valid UTF-8 at byte 14"),
         (b'{"title": "\\ud800 alone"}', "lone surrogate"),
+        (b'{"title": "\\uDC00 alone"}', "lone surrogate"),
+        (b'{"title": "\\ud83d\\ude00 then \\ud83d"}', "lone surrogate"),
+        (b'{"title": "\\ude00\\ud83d the wrong way round"}', "lone surrogate"),
     ],
 )
 @responses.activate
