@@ -119,8 +119,10 @@ def crawl(
         if not sites:
             raise typer.BadParameter("give a site URL, or list sites in the config file")
         from scraper.crawl.many import crawl_sites
+        from scraper.memory import settle_startup_heap
         from scraper.warc import WarcRecorder
 
+        settle_startup_heap()
         output: Output = "json" if as_json else "quiet" if quiet else "text"
         recorders = [WarcRecorder(warc)] if warc else []
         try:
@@ -267,12 +269,14 @@ def worker(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each job.")] = False,
 ) -> None:
     """Crawl the scheduled sites of a PostgreSQL archive; run as many workers as you like."""
+    from scraper.memory import settle_startup_heap
     from scraper.worker import open_jobs, run_worker
 
     with error_exit():
         configure_logging(verbose)
         cfg = _config(config, database=db, workers__concurrency=concurrency)
         runner = _job_runner(cfg)
+        settle_startup_heap()
         run_worker(open_jobs(runner), runner, cfg.workers.concurrency, until_idle)
 
 
