@@ -178,6 +178,16 @@ def measure(
     return report
 
 
+def split_cpus(site: WordPressSite) -> None:
+    """The site's server on the first CPU, the children of run_child on the last."""
+    global CLIENT_CPUS
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2 or site.process is None:
+        raise SystemExit("--split-cpus needs two CPUs and a server of this run's own")
+    CLIENT_CPUS = {cpus[-1]}
+    pin_group(site.process.pid, {cpus[0]})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
@@ -203,12 +213,7 @@ def main() -> None:
         site = provision_sites([args.site], workdir)[args.site]
         try:
             if args.split_cpus:
-                global CLIENT_CPUS
-                cpus = sorted(os.sched_getaffinity(0))
-                if len(cpus) < 2 or site.process is None:
-                    raise SystemExit("--split-cpus needs two CPUs and a server of this run's own")
-                CLIENT_CPUS = {cpus[-1]}
-                pin_group(site.process.pid, {cpus[0]})
+                split_cpus(site)
             report = measure(site, args.repeat, args.concurrency, args.against)
         finally:
             stop_sites([site])
