@@ -5,10 +5,24 @@ PostgreSQL, and the driver's own executemany on SQLite."""
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import ARRAY, ColumnElement, Connection, Dialect, Table, any_, bindparam, insert
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Connection,
+    Dialect,
+    String,
+    Table,
+    any_,
+    bindparam,
+    func,
+    insert,
+    literal_column,
+    select,
+)
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from archive.columns import Row, dump_json
@@ -27,11 +41,16 @@ def chunked(items: Sequence[T], size: int = IN_CHUNK) -> Iterator[Sequence[T]]:
 def among(
     conn: Connection, column: ColumnElement[Any], values: Sequence[Any]
 ) -> ColumnElement[bool]:
-    """`column IN values`; on PostgreSQL `column = ANY(array)`: one parameter however many the
-    values, so the statement's text is the same for every chunk, where an IN list is a new
-    statement of each length that SQLAlchemy renders, and psycopg and the server parse, anew."""
+    """`column IN values` with one parameter however many the values: on PostgreSQL `column =
+    ANY(array)`, on SQLite `column IN (SELECT value FROM json_each(json))`. The statement's text
+    is the same for every chunk, where an IN list is a new statement of each length that
+    SQLAlchemy renders (a name per value), and the driver and the database parse, anew. The
+    values are ids, numbers or strings."""
     if conn.dialect.name == "postgresql":
         return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    if conn.dialect.name == "sqlite":
+        listed = func.json_each(bindparam(None, json.dumps(list(values)), type_=String()))
+        return column.in_(select(literal_column("value")).select_from(listed))
     return column.in_(values)
 
 
