@@ -90,12 +90,12 @@ def update_by_id(conn: Connection, table: Table, rows: Sequence[Row]) -> None:
 
 
 def insert_rows(conn: Connection, table: Table, rows: Sequence[Row]) -> None:
-    """Insert `rows` (all with the same columns): on PostgreSQL by arrays (see insert_by_arrays),
+    """Insert `rows` (all with the same columns): on PostgreSQL by COPY (see copy_rows),
     elsewhere as an executemany."""
     if not rows:
         return
     if conn.dialect.name == "postgresql":
-        insert_by_arrays(conn, table, rows, "")
+        copy_rows(conn, table, rows)
     else:
         execute_rows(conn, _insert(table), rows)
 
@@ -197,3 +197,27 @@ def insert_by_arrays(conn: Connection, table: Table, rows: Sequence[Row], tail: 
         if tail:
             returned.extend(tuple(row) for row in result)
     return returned
+
+
+def copy_rows(conn: Connection, table: Table, rows: Sequence[Row]) -> None:
+    """PostgreSQL: `rows` (all with the same columns, none of them stored yet) by COPY ... FROM
+    STDIN, in the caller's transaction: the server's bulk load path, with no statement to plan
+    and no array to build or unnest."""
+    if not rows:
+        return
+    defaults = _python_defaults(table, rows[0])
+    given = list(rows[0])
+    names = [*given, *defaults]
+    json_columns = {
+        n for n in given if table.c[n].type.compile(dialect=conn.dialect) in ("JSON", "JSONB")
+    }
+    tail = list(defaults.values())
+    # psycopg's own connection, in the transaction SQLAlchemy opened (psycopg is an extra:
+    # untyped here). Our own table and column names only: nothing here comes from a site.
+    dbapi: Any = conn.connection.dbapi_connection
+    sql = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
+    with dbapi.cursor() as cursor, cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(
+                [dump_json(row[n]) if n in json_columns else row[n] for n in given] + tail
+            )

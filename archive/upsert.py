@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.expression import ColumnCollection
 
-from archive.bulk import among, chunked, execute_rows, insert_by_arrays
+from archive.bulk import among, chunked, copy_rows, execute_rows, insert_by_arrays
 from archive.columns import Row
 from archive.search import index_rows
 
@@ -195,7 +195,12 @@ def apply_upsert(
     for chunk in chunked(sorted(plan.unchanged)):
         conn.execute(update(table).where(among(conn, table.c.id, chunk)).values(**plan.seen))
     if writes and overrides is None and conn.dialect.name == "postgresql":
-        ids.update(_upsert_by_arrays(conn, table, writes))
+        # New rows (their ids drawn, the site's writes locked) are loaded by COPY; only the
+        # changed ones need the upsert.
+        copy_rows(conn, table, [w for w in writes if plan.is_new(w["wp_id"])])
+        changed = [w for w in writes if not plan.is_new(w["wp_id"])]
+        if changed:
+            ids.update(_upsert_by_arrays(conn, table, changed))
     elif writes:
         # A plain executemany, then the new rows' ids. Not RETURNING: SQLAlchemy would send
         # the rows as multi-row statements of every batch size, each its own long SQL string,
