@@ -167,15 +167,14 @@ def _array_param(conn: Connection, name: str) -> str:
 
 
 def insert_by_arrays(conn: Connection, table: Table, rows: Sequence[Row], tail: str) -> list[Any]:
-    """PostgreSQL: INSERT ... SELECT FROM unnest(arrays) `tail`, one array per column, per
-    UNNEST_CHUNK rows; the rows `tail` returns. The statement is the same for every batch
-    (prepared once, tiny to send), where a multi-row VALUES list is a new statement of a few
-    hundred kilobytes for the client to build and the server to parse each time."""
-    defaults = _python_defaults(table, rows[0])
-    names = [*rows[0], *defaults]
+    """PostgreSQL: INSERT ... SELECT FROM unnest(arrays) `tail` (an ON CONFLICT ... RETURNING), one
+    array per column, per UNNEST_CHUNK rows; the rows `tail` returns. The statement is the same
+    for every batch (prepared once, tiny to send), where a multi-row VALUES list is a new
+    statement of a few hundred kilobytes for the client to build and the server to parse each
+    time."""
+    given, defaults, json_columns = _loaded_columns(conn, table, rows[0])
+    names = [*given, *defaults]
     types = {name: table.c[name].type.compile(dialect=conn.dialect) for name in names}
-    json_columns = {name for name, kind in types.items() if kind in ("JSON", "JSONB")}
-    # JSON goes as text (the engine's own encoding; None is JSON null, as SQLAlchemy stores it).
     arrays = ", ".join(
         f"CAST(CAST({_array_param(conn, n)} AS text[]) AS {types[n]}[])"
         if n in json_columns
@@ -190,12 +189,10 @@ def insert_by_arrays(conn: Connection, table: Table, rows: Sequence[Row], tail: 
             n: [dump_json(row[n]) for row in chunk]
             if n in json_columns
             else [row[n] for row in chunk]
-            for n in rows[0]
+            for n in given
         }
         params.update({n: [value] * len(chunk) for n, value in defaults.items()})
-        result = conn.exec_driver_sql(stmt, params)
-        if tail:
-            returned.extend(tuple(row) for row in result)
+        returned.extend(tuple(row) for row in conn.exec_driver_sql(stmt, params))
     return returned
 
 
@@ -205,19 +202,27 @@ def copy_rows(conn: Connection, table: Table, rows: Sequence[Row]) -> None:
     and no array to build or unnest."""
     if not rows:
         return
-    defaults = _python_defaults(table, rows[0])
-    given = list(rows[0])
-    names = [*given, *defaults]
-    json_columns = {
-        n for n in given if table.c[n].type.compile(dialect=conn.dialect) in ("JSON", "JSONB")
-    }
+    given, defaults, json_columns = _loaded_columns(conn, table, rows[0])
     tail = list(defaults.values())
     # psycopg's own connection, in the transaction SQLAlchemy opened (psycopg is an extra:
     # untyped here). Our own table and column names only: nothing here comes from a site.
     dbapi: Any = conn.connection.dbapi_connection
-    sql = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
+    sql = f"COPY {table.name} ({', '.join([*given, *defaults])}) FROM STDIN"
     with dbapi.cursor() as cursor, cursor.copy(sql) as copy:
         for row in rows:
             copy.write_row(
                 [dump_json(row[n]) if n in json_columns else row[n] for n in given] + tail
             )
+
+
+def _loaded_columns(
+    conn: Connection, table: Table, row: Row
+) -> tuple[list[str], dict[str, Any], set[str]]:
+    """For a PostgreSQL load of rows shaped like `row`: its columns, the Python defaults of the
+    columns it leaves out, and which of its columns are JSON. JSON goes as text (the engine's own
+    encoding; None is JSON null, as SQLAlchemy stores it)."""
+    given = list(row)
+    json_columns = {
+        n for n in given if table.c[n].type.compile(dialect=conn.dialect) in ("JSON", "JSONB")
+    }
+    return given, _python_defaults(table, row), json_columns

@@ -54,9 +54,11 @@ class KindCounts:
 
 def dialect_insert(conn: Connection, table: Table) -> postgresql.Insert | sqlite.Insert:
     """An INSERT that knows ON CONFLICT for this connection's dialect."""
-    if conn.dialect.name == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
+    return _insert_for(conn.dialect.name, table)
+
+
+def _insert_for(dialect: str, table: Table) -> postgresql.Insert | sqlite.Insert:
+    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
 
 
 def select_by_wp_id(
@@ -247,7 +249,7 @@ def _plain_upsert(dialect: str, table: Table, names: tuple[str, ...]) -> Any:
 def _build_upsert(
     dialect: str, table: Table, names: tuple[str, ...], overrides: Overrides | None
 ) -> Any:
-    stmt = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    stmt = _insert_for(dialect, table)
     updates: dict[str, Any] = {
         name: stmt.excluded[name] for name in names if name not in KEPT_ON_UPDATE
     }
