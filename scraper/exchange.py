@@ -148,10 +148,12 @@ NOT_JSON: Any = _NotJson()
 _NUL_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
 # A high surrogate escape not followed by a low one, or a low one not after a high one: only
 # where one appears can a decoded string hold a lone surrogate. Pairs (how WordPress escapes an
-# emoji) do not match, so bodies with emoji skip the check of every string.
+# emoji) do not match, so bodies with emoji skip the check of every string. Both branches start
+# with the literal `\\u[dD]`, so the engine jumps from one `\\u` to the next: an alternation
+# opening with a lookbehind was tried at every byte (4 ms on a 270 KB page, 40 times slower).
 _LONE_SURROGATE_ESCAPE = re.compile(
-    rb"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])"
-    rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F]"
+    rb"\\u[dD](?:[89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])"
+    rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD])[c-fC-F])"
 )
 
 
