@@ -21,11 +21,29 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 JsonType = JSON().with_variant(JSONB(), "postgresql")
 URL_LENGTH = 2000
+
+
+class _SqliteIsoDateTime(sqlite.DATETIME):
+    """SQLite's DATETIME column holding `datetime.isoformat(" ")` text, what sqlite3's default
+    adapter wrote (deprecated since Python 3.12) and every archive holds: UtcDateTime makes the
+    text, and it is read back by `datetime.fromisoformat` (both in C)."""
+
+    def bind_processor(self, dialect: Dialect) -> None:
+        return None
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Any:
+        return _from_iso_text
+
+
+def _from_iso_text(value: str | datetime | None) -> datetime | None:
+    # Text is what the archive stores; a datetime comes from an expression SQLite typed itself.
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -34,12 +52,19 @@ class UtcDateTime(TypeDecorator[datetime]):
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+    def load_dialect_impl(self, dialect: Dialect) -> Any:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(_SqliteIsoDateTime())  # type: ignore[no-untyped-call]
+        return dialect.type_descriptor(self.impl)
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | str | None:
         if value is None:
             return None
         # Naive datetimes are taken as UTC: records promise UTC, so this only guards stray callers.
         value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+        # One text form on SQLite on every path (bulk writes hand values to the driver
+        # themselves), so stored times compare as text with the times a query binds.
+        return value.replace(tzinfo=None).isoformat(" ") if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +13,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection, Engine, create_engine, inspect
+from sqlalchemy import Connection, Engine, create_engine, func, inspect, select
 from typer.testing import CliRunner
 
 from archive.db import normalize_database_url, open_archive
@@ -21,7 +23,7 @@ from archive.migrations import (
     head_revision,
     script_head_revision,
 )
-from archive.models import Base
+from archive.models import COMMENTS, Base
 from archive.store import ArchiveStore
 from scraper.cli import app
 from tests.archive.conftest import is_search_index, table_rows
@@ -56,6 +58,38 @@ def test_db_upgrade_keeps_every_row_of_a_legacy_archive(legacy_url: str) -> None
     again = upgrade(legacy_url).splitlines()
     assert again[0] == f"archive already at schema revision {head_revision()}"
     assert again[1:] in ([], ["job queue schema already installed"])  # on PostgreSQL
+
+
+def test_upgrade_gives_stored_times_one_text_form(legacy_sqlite: str) -> None:
+    """Whole-second times SQLAlchemy stored as `...:00.000000` are rewritten to the form bulk
+    writes use, so a bound time finds them; the times read back unchanged."""
+    url = normalize_database_url(legacy_sqlite)
+    with sqlite3.connect(legacy_sqlite) as db:
+        assert (
+            db.execute(
+                "SELECT count(*) FROM comments WHERE published_at LIKE '%.000000'"
+            ).fetchone()[0]
+            > 0
+        )
+    before = table_rows(url)
+    upgrade(url)
+    with sqlite3.connect(legacy_sqlite) as db:
+        for (table,) in db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'"
+        ).fetchall():
+            for column in [
+                c[1] for c in db.execute(f'PRAGMA table_info("{table}")') if c[2] == "DATETIME"
+            ]:
+                left = db.execute(
+                    f"SELECT count(*) FROM \"{table}\" WHERE {column} LIKE '%.000000'"
+                )
+                assert left.fetchone()[0] == 0, (table, column)
+    engine = open_archive(url)
+    with engine.connect() as conn:
+        when = datetime(2018, 3, 30, 9, tzinfo=UTC)
+        assert conn.scalar(select(func.count()).where(COMMENTS.c.published_at == when)) >= 1
+    engine.dispose()
+    assert_rows_kept(before, table_rows(url))
 
 
 def test_crawl_upgrades_a_legacy_archive_by_itself(legacy_url: str) -> None:
