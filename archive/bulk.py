@@ -129,7 +129,14 @@ def execute_rows(conn: Connection, stmt: Any, rows: Sequence[Row]) -> None:
             values = [defaults[name]] * len(rows)
         else:  # a literal of the statement itself (the rating rule's source names)
             values = [literal] * len(rows)
-        columns.append([processor(v) for v in values] if processor else values)
+        if processor:
+            # One object shared by every row (the batch's seen time, a flag, a default) is
+            # processed once. Identity, not equality: {"a": 1} == {"a": True} in Python.
+            shared = len(set(map(id, values))) == 1
+            values = (
+                [processor(values[0])] * len(values) if shared else list(map(processor, values))
+            )
+        columns.append(values)
     params = list(zip(*columns, strict=True)) if columns else [()] * len(rows)
     conn.exec_driver_sql(sql, params)
 
