@@ -11,6 +11,7 @@ marked seen by its run, and un-deleted.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -65,14 +66,17 @@ def save_authors(
     return upsert_by_wp_id(conn, AUTHORS, site_id, rows, now).counts
 
 
-def _rating_rule(traits: SourceTraits) -> Callable[[Any], dict[str, ColumnElement[Any]]]:
-    """Keep a head (JSON-LD) rating when a source that cannot see the head reports none."""
+@functools.lru_cache(maxsize=8)
+def _rating_rule(head_readers: frozenset[str]) -> Callable[[Any], dict[str, ColumnElement[Any]]]:
+    """Keep a head (JSON-LD) rating when a source that cannot see the head (none of
+    `head_readers`) reports none. One rule object per set of readers, so the upsert statement
+    it shapes is built once."""
 
     def keep_rating(excluded: Any) -> dict[str, ColumnElement[Any]]:
         keep = and_(
             excluded.rating_value.is_(None),
             # one comparison per name: an IN list cannot be bound in an executemany upsert
-            *(excluded.source != name for name in sorted(traits.head_readers)),
+            *(excluded.source != name for name in sorted(head_readers)),
             POSTS.c.rating_source == HEAD_ONLY_RATING,
         )
         return {name: case((keep, POSTS.c[name]), else_=excluded[name]) for name in RATING_COLUMNS}
@@ -97,7 +101,9 @@ def save_posts(
     latest = {r.wp_id: r for r in records}
     rows = unique_by_wp_id(post_row(site_id, r) for r in latest.values())
     kept_terms = merge_rows(conn, POSTS, site_id, rows, POST_GROUPS, traits)
-    saved = upsert_by_wp_id(conn, POSTS, site_id, rows, now, _rating_rule(traits), _seen(run_id))
+    saved = upsert_by_wp_id(
+        conn, POSTS, site_id, rows, now, _rating_rule(traits.head_readers), _seen(run_id)
+    )
     if saved.changed:
         relink = [latest[w] for w in sorted(saved.changed - kept_terms)]
         _relink_terms(conn, site_id, relink, saved.ids)

@@ -236,16 +236,12 @@ def upsert_by_wp_id(
 def _upsert_statement(
     conn: Connection, table: Table, sample: Row, overrides: Overrides | None
 ) -> Any:
-    if overrides is None:  # the same statement for every batch: built (and compiled) once
-        return _plain_upsert(conn.dialect.name, table, tuple(sample))
     return _build_upsert(conn.dialect.name, table, tuple(sample), overrides)
 
 
+# The same statement for every batch, built (and compiled) once: callers hand over the same
+# `overrides` object each time (see saving._rating_rule).
 @functools.lru_cache(maxsize=32)
-def _plain_upsert(dialect: str, table: Table, names: tuple[str, ...]) -> Any:
-    return _build_upsert(dialect, table, names, None)
-
-
 def _build_upsert(
     dialect: str, table: Table, names: tuple[str, ...], overrides: Overrides | None
 ) -> Any:
