@@ -9,7 +9,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from archive.identity import slugify
-from archive.records import AuthorRecord, Capture, CommentRecord, PostRecord, TermRecord
+from archive.records import (
+    AuthorRecord,
+    Capture,
+    CommentRecord,
+    PostRecord,
+    SentJson,
+    TermRecord,
+)
 
 Row = dict[str, Any]
 
@@ -32,7 +39,10 @@ class EncodedJson(str):
 
 
 def encode_json(value: object) -> EncodedJson:
-    """`value` as compact JSON with sorted keys (stable, so its hash is too)."""
+    """`value` as compact JSON with sorted keys (stable, so its hash is too); an object a
+    response sent (SentJson) as the text it came in, which is as stable."""
+    if isinstance(value, SentJson) and value.text is not None:
+        return EncodedJson(value.text)
     return EncodedJson(
         json.dumps(
             value,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, Table, Text, select, type_coerce
 
 from archive.models import AUTHORS, COMMENTS, POSTS, SITES
+from archive.records import SentJson
 
 RawKind = Literal["post", "comment"]
 
@@ -51,10 +53,20 @@ def raw_items_after(
     """Up to `batch` of the site's items of `kind` that `sources` wrote, with wp_id > `after`, by
     wp_id (keyset paging: each batch its own short read, memory flat on a 100k-comment site)."""
     table: Table = POSTS if kind == "post" else COMMENTS
+    # SQLite keeps the text a response sent: read as text, the item is saved again as that text
+    # (and fingerprinted alike). PostgreSQL's jsonb keeps only the value.
+    raw = type_coerce(table.c.raw, Text) if conn.dialect.name == "sqlite" else table.c.raw
     rows = conn.execute(
-        select(table.c.wp_id, table.c.source, table.c.raw)
+        select(table.c.wp_id, table.c.source, raw.label("raw"))
         .where(table.c.site_id == site_id, table.c.source.in_(sources), table.c.wp_id > after)
         .order_by(table.c.wp_id)
         .limit(batch)
     ).all()
-    return [RawItem(kind, row.wp_id, row.source, row.raw or {}) for row in rows]
+    return [RawItem(kind, row.wp_id, row.source, _as_sent(row.raw)) for row in rows]
+
+
+def _as_sent(raw: str | dict[str, Any] | None) -> dict[str, Any]:
+    if isinstance(raw, str):
+        value = json.loads(raw)
+        return SentJson(value, raw) if isinstance(value, dict) else {}
+    return raw or {}

@@ -25,6 +25,22 @@ class Capture:
     offset: int
 
 
+class SentJson(dict[str, Any]):
+    """A JSON object as a response sent it: the decoded dict, with `text`, the exact JSON text of
+    the object in the response (the archive stores it as the item's raw document rather than
+    encoding the dict again), and `capture`, where the response was recorded, if it was. Never
+    changed after decoding: `text` must stay what the dict says."""
+
+    __slots__ = ("capture", "text")
+
+    def __init__(
+        self, data: Mapping[str, Any], text: str | None = None, capture: Capture | None = None
+    ) -> None:
+        super().__init__(data)
+        self.text = text
+        self.capture = capture
+
+
 @dataclass(frozen=True)
 class SourceTraits:
     """What the archive needs to know about the sources, told by the scraper's source registry.

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from archive.records import Capture
+from archive.records import Capture, SentJson
 from scraper.errors import (
     DeadlineExceededError,
     FetchError,
@@ -113,27 +113,23 @@ class Exchange:
 ExchangeHook = Callable[[Exchange], Capture | None]
 
 
-class CapturedJson(dict[str, Any]):
-    """A JSON object from a recorded response that knows where the response was recorded; it is
-    the same dict to everything else (stored raw JSON, parsers)."""
-
-    __slots__ = ("capture",)
-
-    def __init__(self, data: dict[str, Any], capture: Capture) -> None:
-        super().__init__(data)
-        self.capture = capture
-
-
 def with_capture(items: list[Any], capture: Capture | None) -> list[Any]:
     """The objects of a JSON list, each knowing `capture`; the list itself when nothing recorded it."""
     if capture is None:
         return items
-    return [CapturedJson(item, capture) if isinstance(item, dict) else item for item in items]
+    marked: list[Any] = []
+    for item in items:
+        if isinstance(item, SentJson):
+            item.capture = capture
+        elif isinstance(item, dict):
+            item = SentJson(item, capture=capture)
+        marked.append(item)
+    return marked
 
 
 def capture_of(item: Any) -> Capture | None:
     """Where the response that sent `item` (a JSON object) was recorded, if it was."""
-    return item.capture if isinstance(item, CapturedJson) else None
+    return item.capture if isinstance(item, SentJson) else None
 
 
 class _NotJson:
@@ -198,7 +194,7 @@ def decode_json(response: Response) -> Any:
     if "\\u0000" in text:  # a plain search first: the regex walks every character (35 ns each)
         text = _NUL_ESCAPE.sub(r"\1", text)
     try:
-        data = json.loads(text)
+        data = _decode_with_item_texts(text)
     except ValueError:
         return NOT_JSON
     if _LONE_SURROGATE_ESCAPE.search(response.body) and not _encodable(data):
@@ -208,6 +204,37 @@ def decode_json(response: Response) -> Any:
             response.status,
         )
     return data
+
+
+_DECODER = json.JSONDecoder()
+_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def _decode_with_item_texts(text: str) -> Any:
+    """`json.loads(text)`, except that the objects of a top-level array (a REST collection's
+    items) come as SentJson knowing their own text: stored as it came, each item's raw document
+    costs no encoding. Raises ValueError where json.loads would."""
+    at = _SPACE.match(text).end()  # type: ignore[union-attr]
+    if not text.startswith("[", at):
+        return json.loads(text)
+    items: list[Any] = []
+    at = _SPACE.match(text, at + 1).end()  # type: ignore[union-attr]
+    if text.startswith("]", at):
+        at += 1
+    else:
+        while True:
+            item, end = _DECODER.raw_decode(text, at)
+            items.append(SentJson(item, text[at:end]) if isinstance(item, dict) else item)
+            at = _SPACE.match(text, end).end()  # type: ignore[union-attr]
+            if text.startswith("]", at):
+                at += 1
+                break
+            if not text.startswith(",", at):
+                raise ValueError(f"expected , or ] at {at}")
+            at = _SPACE.match(text, at + 1).end()  # type: ignore[union-attr]
+    if _SPACE.match(text, at).end() != len(text):  # type: ignore[union-attr]
+        raise ValueError(f"extra data at {at}")
+    return items
 
 
 def _encodable(data: Any) -> bool:

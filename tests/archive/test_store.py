@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import replace
 from datetime import timedelta
@@ -11,7 +12,14 @@ import pytest
 from sqlalchemy import Engine, select, text
 
 from archive.models import Post
-from archive.records import ProblemRecord, RatingRecord, Record, TermRecord, TermRef
+from archive.records import (
+    ProblemRecord,
+    RatingRecord,
+    Record,
+    SentJson,
+    TermRecord,
+    TermRef,
+)
 from archive.state import SaveCounts
 from archive.store import ArchiveStore
 from archive.threads import Placement, place_comments
@@ -96,6 +104,27 @@ def test_raw_change_alone_updates(
     store.save_records(site_id, run_id, [her_post()])
     counts = store.save_records(site_id, run_id, [her_post(raw={"id": POST_ID, "sticky": True})])
     assert counts.posts == KindCounts(updated=1)
+
+
+def test_an_item_is_stored_as_the_text_its_response_sent(
+    store: ArchiveStore, engine: Engine, site_run: tuple[int, int]
+) -> None:
+    """A raw document that knows its text (a REST item) is stored as that text, escapes and key
+    order as sent (PostgreSQL's jsonb holds its value); the same text again changes nothing."""
+    site_id, run_id = site_run
+    sent = '{"id":7,"title":{"rendered":"Caf\\u00e9 \\/ x"},"a":1}'
+    raw = SentJson(json.loads(sent), sent)
+    first = store.save_records(site_id, run_id, [her_post(raw=raw)])
+    stored = post_column(engine, "raw")
+    if engine.dialect.name == "sqlite":
+        assert stored == sent
+    else:
+        assert stored == {"id": 7, "title": {"rendered": "Caf\u00e9 / x"}, "a": 1}
+    again = store.save_records(site_id, run_id, [her_post(raw=SentJson(json.loads(sent), sent))])
+    assert (first.posts, again.posts) == (
+        KindCounts(inserted=1, versions=1),
+        KindCounts(unchanged=1),
+    )
 
 
 JSON_LD = RatingRecord(9, 10, 1, 8 / 9, "json-ld", '"ratingValue": "9"')

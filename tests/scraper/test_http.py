@@ -13,6 +13,7 @@ import pytest
 import responses
 import yaml
 
+from archive.records import SentJson
 from scraper.config import load_config
 from scraper.errors import (
     BlockedError,
@@ -274,6 +275,40 @@ def test_json_keeps_surrogate_pairs_and_drops_nul() -> None:
     responses.get(f"{BASE}/j", body=body, content_type="application/json")
     data, _ = make_client([]).get_json(f"{BASE}/j")
     assert data == {"a": "\U0001f600 xy", "b": "\\u0000 is text"}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '[{"id":1,"title":{"rendered":"Caf\\u00e9 \\/ \\"q\\""}},{"id":2,"tags":[3,4]}]',
+        ' \n[ {"id": 1, "a": [ {"b": 2} ]} ,\r\n\t{"id": 2} , 7 , [1] ] \n',
+        "[]",
+        " [ ] ",
+    ],
+)
+@responses.activate
+def test_the_objects_of_a_json_list_keep_the_text_they_came_in(body: str) -> None:
+    """A REST collection's items come as the dicts json.loads gives, each knowing its exact text
+    in the body (stored as the item's raw document), whatever the whitespace around them."""
+    responses.get(f"{BASE}/j", body=body, content_type="application/json")
+    data, _ = make_client([]).get_json(f"{BASE}/j")
+    assert data == json.loads(body)
+    objects = [item for item in data if isinstance(item, dict)]
+    assert all(isinstance(item, SentJson) for item in objects)
+    texts = [item.text for item in objects]
+    assert all(text is not None and text in body for text in texts)
+    assert [json.loads(text) for text in texts if text] == objects
+    assert all(text.startswith("{") and text.endswith("}") for text in texts if text)
+
+
+@pytest.mark.parametrize(
+    "body", ['[{"id": 1}] x', '[{"id": 1} {"id": 2}]', '[{"id": 1},]', "[", '[{"id": 1}']
+)
+@responses.activate
+def test_a_broken_json_list_is_not_json(body: str) -> None:
+    responses.get(f"{BASE}/j", body=body, content_type="application/json")
+    with pytest.raises(NotJsonError):
+        make_client([]).get_json(f"{BASE}/j")
 
 
 def test_an_unknown_host_is_not_retried(monkeypatch: pytest.MonkeyPatch) -> None:

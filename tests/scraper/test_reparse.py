@@ -43,6 +43,8 @@ def test_a_parser_change_reaches_old_rows_once_with_a_version_each(
     store = ArchiveStore(open_archive(f"sqlite:///{archived}"), traits=archive_traits())
     versions = rows(archived, "SELECT count(*) FROM post_versions")[0][0]
     comments_before = rows(archived, "SELECT wp_id, content_text FROM comments ORDER BY wp_id")
+    stored = "SELECT wp_id, raw, record_hash FROM comments ORDER BY wp_id"
+    raw_before = rows(archived, stored)
     original = reparse.parse_rest_post
 
     def shouting(*args: Any, **kwargs: Any) -> Any:  # a "fixed" parser: titles upper-cased
@@ -58,6 +60,9 @@ def test_a_parser_change_reaches_old_rows_once_with_a_version_each(
     assert rows(archived, "SELECT count(*) FROM post_versions")[0][0] == versions + content.POSTS
     # The same parser again: nothing changes, no version.
     (again,) = reparse.reparse_sites(store)
+    # Comments, parsed alike both times, keep the text their responses sent, and their
+    # fingerprints: a reparse rewrites no unchanged row.
+    assert rows(archived, stored) == raw_before
     assert again.changed == {"post": 0, "comment": 0}
     assert rows(archived, "SELECT count(*) FROM post_versions")[0][0] == versions + content.POSTS
     assert rows(archived, "SELECT wp_id, content_text FROM comments ORDER BY wp_id") == (
