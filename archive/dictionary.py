@@ -19,7 +19,10 @@ WARC_FILE = (
     " this row was last written from; empty when that crawl recorded nothing"
 )
 WARC_OFFSET = "where that response's record starts in the WARC file (bytes)"
-RAW = "the item as the source gave it (REST JSON, or what a feed or page showed), for re-parsing"
+RAW = (
+    "the item as the source gave it, for re-parsing: a REST item's JSON text exactly as the"
+    " response sent it (on PostgreSQL its value), WordPress.com's JSON, what a feed or page showed"
+)
 HASH = "fingerprint of the last saved record: an equal hash means an unchanged item"
 SOURCE = "how it was read: rest, wpcom (WordPress.com API), feed or html"
 
