@@ -43,15 +43,7 @@ def encode_json(value: object) -> EncodedJson:
     response sent (SentJson) as the text it came in, which is as stable."""
     if isinstance(value, SentJson) and value.text is not None:
         return EncodedJson(value.text)
-    return EncodedJson(
-        json.dumps(
-            value,
-            sort_keys=True,
-            default=_encode_default,
-            separators=(",", ":"),
-            ensure_ascii=False,
-        )
-    )
+    return EncodedJson(_RAW_ENCODER.encode(value))
 
 
 def dump_json(value: object) -> str:
@@ -86,7 +78,7 @@ def digest_of(encoded: str) -> str:
 
 
 def _encode(row: Row) -> str:
-    return json.dumps(row, sort_keys=True, default=_encode_default, separators=(",", ":"))
+    return _ROW_ENCODER.encode(row)
 
 
 def _without_nul(value: Any) -> Any:
@@ -104,6 +96,14 @@ def _encode_default(value: object) -> str:
     if isinstance(value, datetime):
         return value.isoformat()
     return repr(value)
+
+
+# Built once: json.dumps with any option builds a new encoder for every call (a fifth of the
+# time of encoding a row). The output is json.dumps's with the same options.
+_ROW_ENCODER = json.JSONEncoder(sort_keys=True, default=_encode_default, separators=(",", ":"))
+_RAW_ENCODER = json.JSONEncoder(
+    sort_keys=True, default=_encode_default, separators=(",", ":"), ensure_ascii=False
+)
 
 
 def author_row(site_id: int, record: AuthorRecord) -> Row:
