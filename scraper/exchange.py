@@ -214,27 +214,30 @@ def _decode_with_item_texts(text: str) -> Any:
     """`json.loads(text)`, except that the objects of a top-level array (a REST collection's
     items) come as SentJson knowing their own text: stored as it came, each item's raw document
     costs no encoding. Raises ValueError where json.loads would."""
-    at = _SPACE.match(text).end()  # type: ignore[union-attr]
+    at = _skip_space(text, 0)
     if not text.startswith("[", at):
         return json.loads(text)
     items: list[Any] = []
-    at = _SPACE.match(text, at + 1).end()  # type: ignore[union-attr]
-    if text.startswith("]", at):
-        at += 1
-    else:
-        while True:
-            item, end = _DECODER.raw_decode(text, at)
-            items.append(SentJson(item, text[at:end]) if isinstance(item, dict) else item)
-            at = _SPACE.match(text, end).end()  # type: ignore[union-attr]
-            if text.startswith("]", at):
-                at += 1
-                break
+    at = _skip_space(text, at + 1)
+    closed = text.startswith("]", at)
+    while not closed:
+        item, end = _DECODER.raw_decode(text, at)
+        items.append(SentJson(item, text[at:end]) if isinstance(item, dict) else item)
+        at = _skip_space(text, end)
+        closed = text.startswith("]", at)
+        if not closed:
             if not text.startswith(",", at):
                 raise ValueError(f"expected , or ] at {at}")
-            at = _SPACE.match(text, at + 1).end()  # type: ignore[union-attr]
-    if _SPACE.match(text, at).end() != len(text):  # type: ignore[union-attr]
-        raise ValueError(f"extra data at {at}")
+            at = _skip_space(text, at + 1)
+    if _skip_space(text, at + 1) != len(text):
+        raise ValueError(f"extra data after {at}")
     return items
+
+
+def _skip_space(text: str, at: int) -> int:
+    """Where the JSON whitespace from `at` on ends."""
+    space = _SPACE.match(text, at)
+    return space.end() if space else at
 
 
 def _encodable(data: Any) -> bool:
