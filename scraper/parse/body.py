@@ -73,6 +73,10 @@ _XML_DECLARATION_RE = re.compile(r"^\s*<\?xml[^>]*>", re.IGNORECASE)
 # A tag as html5ever serializes it: `<name attr="value">` or `</name>` (no comments survive nh3).
 _SAFE_TAG_RE = re.compile(r"<(/?)([a-z][a-z0-9]*)([^>]*)>")
 _ATTRIBUTE_RE = re.compile(r'([a-z-]+)="([^"]*)"')
+# A link or image URL (the attributes nh3 resolves against a base; it leaves `cite` as it is)
+# that does not start with a scheme: a relative URL, as html5ever serializes it. Anything odd
+# matches too (then the base is used, as before).
+_RELATIVE_URL_RE = re.compile(r' (?:href|src)="(?![a-zA-Z][a-zA-Z0-9+.\-]*:)')
 
 
 @dataclass(frozen=True)
@@ -98,13 +102,19 @@ def sanitize_html(html: str, base_url: str = "") -> str:
     """
     if not html:
         return ""
-    # A fragment never changes how relative URLs resolve; without it, the comments of one post
-    # (each linked as POST#comment-N) share one Cleaner.
-    return str(_cleaner(base_url.partition("#")[0]).clean(html))
+    safe = str(_cleaner("").clean(html))
+    # WordPress writes absolute links, so the base rarely matters: only a body left with a
+    # relative URL is cleaned again against it. (One Cleaner per post would be built for
+    # nearly every comment: a site's comments come in id order, across all its posts.) A
+    # fragment never changes how relative URLs resolve.
+    base = base_url.partition("#")[0]
+    if base and _RELATIVE_URL_RE.search(safe):
+        safe = str(_cleaner(base).clean(html))
+    return safe
 
 
-# Building a Cleaner costs more than cleaning a comment with it; the comments of one post share
-# its base URL, so a small memo of immutable Cleaners keeps a 100k-comment crawl cheap.
+# Building a Cleaner costs more than cleaning a comment with it: a small memo of immutable
+# Cleaners, the plain one and those of the few bases that relative links need.
 @functools.lru_cache(maxsize=64)
 def _cleaner(base_url: str) -> Any:
     url_relative: Any = ("rewrite_with_base", base_url) if base_url else "pass_through"

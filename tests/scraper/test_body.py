@@ -102,6 +102,16 @@ def test_sanitize_keeps_semantic_content_and_allowed_attributes() -> None:
         ('<img src="//cdn.example/x.jpg">', '<img src="https://cdn.example/x.jpg">'),
         ('<a href="https://other.example/">a</a>', '<a href="https://other.example/"'),
         ('<a href="mailto:jo@example.com">a</a>', '<a href="mailto:jo@example.com"'),
+        # Only a body left with a relative URL is cleaned against the base: one among
+        # absolute ones, in any case, is found.
+        (
+            '<a href="https://other.example/">a</a> <A HREF="/up/">b</A>',
+            '<a href="https://slowframes.example/up/"',
+        ),
+        (
+            '<a title=\'href="https://x.example/"\' href="/t/">t</a>',
+            'href="https://slowframes.example/t/"',
+        ),
     ],
 )
 def test_sanitize_makes_links_absolute(markup: str, expected: str) -> None:
