@@ -173,12 +173,11 @@ def _array_param(conn: Connection, name: str) -> str:
     return f"%({name})b" if conn.dialect.driver == "psycopg" else f"%({name})s"
 
 
-def insert_by_arrays(conn: Connection, table: Table, rows: Sequence[Row], tail: str) -> list[Any]:
-    """PostgreSQL: INSERT ... SELECT FROM unnest(arrays) `tail` (an ON CONFLICT ... RETURNING), one
-    array per column, per UNNEST_CHUNK rows; the rows `tail` returns. The statement is the same
-    for every batch (prepared once, tiny to send), where a multi-row VALUES list is a new
-    statement of a few hundred kilobytes for the client to build and the server to parse each
-    time."""
+def insert_by_arrays(conn: Connection, table: Table, rows: Sequence[Row], tail: str) -> None:
+    """PostgreSQL: INSERT ... SELECT FROM unnest(arrays) `tail` (an ON CONFLICT clause), one array
+    per column, per UNNEST_CHUNK rows. The statement is the same for every batch (prepared once,
+    tiny to send), where a multi-row VALUES list is a new statement of a few hundred kilobytes
+    for the client to build and the server to parse each time."""
     given, defaults, json_columns = _loaded_columns(conn, table, rows[0])
     names = [*given, *defaults]
     types = {name: table.c[name].type.compile(dialect=conn.dialect) for name in names}
@@ -190,7 +189,6 @@ def insert_by_arrays(conn: Connection, table: Table, rows: Sequence[Row], tail: 
     )
     # Our own table and column names only: nothing here comes from a site.
     stmt = f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM unnest({arrays}){tail}"
-    returned: list[Any] = []
     for chunk in chunked(rows, UNNEST_CHUNK):
         params = {
             n: [dump_json(row[n]) for row in chunk]
@@ -199,8 +197,7 @@ def insert_by_arrays(conn: Connection, table: Table, rows: Sequence[Row], tail: 
             for n in given
         }
         params.update({n: [value] * len(chunk) for n, value in defaults.items()})
-        returned.extend(tuple(row) for row in conn.exec_driver_sql(stmt, params))
-    return returned
+        conn.exec_driver_sql(stmt, params)
 
 
 def copy_rows(conn: Connection, table: Table, rows: Sequence[Row]) -> None:

@@ -190,28 +190,28 @@ def assign_ids(conn: Connection, plan: UpsertPlan) -> None:
 def apply_upsert(
     conn: Connection, plan: UpsertPlan, overrides: Overrides | None = None
 ) -> Upserted:
-    """Write a plan: the unchanged rows get only their seen values; new and changed rows go
-    through INSERT ... ON CONFLICT DO UPDATE. Under concurrent writers the counts (read just
-    before) are indicative, the rows stay correct."""
+    """Write a plan whose new rows have their ids (assign_ids): the unchanged rows get only
+    their seen values; new and changed rows go through INSERT ... ON CONFLICT DO UPDATE (on
+    PostgreSQL, new rows by COPY). Under concurrent writers the counts (read just before) are
+    indicative, the rows stay correct."""
     table, writes, ids = plan.table, plan.writes, plan.ids
     for chunk in chunked(sorted(plan.unchanged)):
         conn.execute(update(table).where(among(conn, table.c.id, chunk)).values(**plan.seen))
-    if writes and overrides is None and conn.dialect.name == "postgresql":
-        # New rows (their ids drawn, the site's writes locked) are loaded by COPY; only the
-        # changed ones need the upsert.
+    if writes and conn.dialect.name == "postgresql":
+        # New rows (their ids drawn, the site's writes locked) are loaded by COPY: they conflict
+        # with nothing, so `overrides` has nothing to decide for them. Only the changed ones
+        # need the upsert.
         copy_rows(conn, table, [w for w in writes if plan.is_new(w["wp_id"])])
         changed = [w for w in writes if not plan.is_new(w["wp_id"])]
-        if changed:
-            ids.update(_upsert_by_arrays(conn, table, changed))
+        if changed and overrides is None:
+            _upsert_by_arrays(conn, table, changed)
+        elif changed:
+            execute_rows(conn, _upsert_statement(conn, table, changed[0], overrides), changed)
     elif writes:
-        # A plain executemany, then the new rows' ids. Not RETURNING: SQLAlchemy would send
-        # the rows as multi-row statements of every batch size, each its own long SQL string,
-        # and SQLite keeps every statement it prepared per connection (crawls of many sites at
-        # once grew by 140 MiB).
+        # A plain executemany. Not RETURNING: SQLAlchemy would send the rows as multi-row
+        # statements of every batch size, each its own long SQL string, and SQLite keeps every
+        # statement it prepared per connection (crawls of many sites at once grew by 140 MiB).
         execute_rows(conn, _upsert_statement(conn, table, writes[0], overrides), writes)
-        new = [w["wp_id"] for w in writes if w["wp_id"] not in ids]
-        found = select_by_wp_id(conn, table, plan.site_id, new, "id")
-        ids.update({wp_id: v[0] for wp_id, v in found.items()})
         # SQLite's only writer holds the write lock since plan_upsert: these rows are new.
         index_rows(conn, table.name, [ids[w["wp_id"]] for w in writes if plan.is_new(w["wp_id"])])
     return Upserted(plan.counts, ids, {w["wp_id"] for w in writes})
@@ -226,11 +226,14 @@ def upsert_by_wp_id(
     overrides: Overrides | None = None,
     seen: Mapping[str, Any] | None = None,
 ) -> Upserted:
-    """Insert or update `rows` (unique, sorted) of one site, keyed by their fingerprint.
+    """Insert or update `rows` (unique, sorted) of one site, keyed by their fingerprint; the
+    caller is the site's only writer (see assign_ids).
 
     Rows whose fingerprint is unchanged only get their last-seen time (and the other `seen`
     values, which every row of the batch gets), so a re-crawl does not rewrite every body."""
-    return apply_upsert(conn, plan_upsert(conn, table, site_id, rows, now, seen), overrides)
+    plan = plan_upsert(conn, table, site_id, rows, now, seen)
+    assign_ids(conn, plan)
+    return apply_upsert(conn, plan, overrides)
 
 
 def _upsert_statement(
@@ -254,8 +257,7 @@ def _build_upsert(
     return stmt.on_conflict_do_update(index_elements=["site_id", "wp_id"], set_=updates)
 
 
-def _upsert_by_arrays(conn: Connection, table: Table, rows: Sequence[Row]) -> dict[int, int]:
-    """PostgreSQL: the upsert of upsert_by_wp_id by arrays; wp_id -> row id."""
+def _upsert_by_arrays(conn: Connection, table: Table, rows: Sequence[Row]) -> None:
+    """PostgreSQL: the upsert of upsert_by_wp_id by arrays."""
     updates = ", ".join(f"{n} = EXCLUDED.{n}" for n in rows[0] if n not in KEPT_ON_UPDATE)
-    tail = f" ON CONFLICT (site_id, wp_id) DO UPDATE SET {updates} RETURNING wp_id, id"
-    return dict(insert_by_arrays(conn, table, rows, tail))
+    insert_by_arrays(conn, table, rows, f" ON CONFLICT (site_id, wp_id) DO UPDATE SET {updates}")
