@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, case, delete, insert
 
-from archive.bulk import among, chunked
+from archive.bulk import among, chunked, insert_rows
 from archive.columns import RATING_COLUMNS, author_row, comment_row, post_row
 from archive.db import lock_site_writes
 from archive.fidelity import COMMENT_GROUPS, POST_GROUPS, merge_rows
@@ -48,7 +48,6 @@ from archive.upsert import (
     KindCounts,
     apply_upsert,
     assign_ids,
-    dialect_insert,
     plan_upsert,
     select_by_wp_id,
     unique_by_wp_id,
@@ -123,10 +122,9 @@ def _relink_terms(
     post_ids = sorted(ids[r.wp_id] for r in records)
     for chunk in chunked(post_ids):
         conn.execute(delete(POST_TERMS).where(among(conn, POST_TERMS.c.post_id, chunk)))
+    # The posts' links were all deleted above, under the site's write lock: none can conflict.
     links = sorted({(ids[r.wp_id], term_ids[t]) for r in records for t in r.terms if t in term_ids})
-    if links:
-        stmt = dialect_insert(conn, POST_TERMS).on_conflict_do_nothing()
-        conn.execute(stmt, [{"post_id": p, "term_id": t} for p, t in links])
+    insert_rows(conn, POST_TERMS, [{"post_id": p, "term_id": t} for p, t in links])
 
 
 def save_comments(
