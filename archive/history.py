@@ -142,7 +142,9 @@ def save_row_versions(
         if row["wp_id"] not in written and ids[row["wp_id"]] in new
     ]
     update_by_id(conn, kind.table, hashes)
-    return _keep_versions(conn, kind, list(ids.values()), new, run_id, now)
+    # A row the batch inserted has no version yet: none to retire.
+    fresh = {ids[row["wp_id"]] for row in rows if row["wp_id"] not in stored_hashes}
+    return _keep_versions(conn, kind, list(ids.values()), new, run_id, now, fresh)
 
 
 def _keep_versions(
@@ -152,9 +154,11 @@ def _keep_versions(
     new: Mapping[int, tuple[str, Owner, EncodedJson]],
     run_id: int,
     now: datetime,
+    fresh: Container[int] = (),
 ) -> int:
-    """Write the `new` versions; mark the current version of the other `row_ids` seen."""
-    _write_versions(conn, kind, new, run_id, now, reason=None)
+    """Write the `new` versions; mark the current version of the other `row_ids` seen. `fresh`:
+    rows known to have no version yet."""
+    _write_versions(conn, kind, new, run_id, now, reason=None, fresh=fresh)
     for chunk in chunked(sorted(set(row_ids) - new.keys())):
         conn.execute(
             update(kind.versions)
@@ -242,13 +246,14 @@ def _write_versions(
     run_id: int,
     now: datetime,
     reason: DeletedReason | None,
+    fresh: Container[int] = (),
 ) -> None:
     """Insert `versions` (row id -> (hash, fields, their JSON)) as current; the ones they replace
-    are not."""
+    are not (rows in `fresh` have none to replace)."""
     if not versions:
         return
     owner = kind.versions.c[kind.owner]
-    for chunk in chunked(sorted(versions)):
+    for chunk in chunked(sorted(row_id for row_id in versions if row_id not in fresh)):
         conn.execute(
             update(kind.versions)
             .where(among(conn, owner, chunk), kind.versions.c.is_current)
