@@ -79,14 +79,18 @@ def save_versions(
     changed_ids: Iterable[int],
     run_id: int,
     now: datetime,
+    fresh: Container[int] = (),
 ) -> int:
     """After a batch's upsert: a version for each row whose visible content, read back as stored,
     is new; the current version of every other row is marked seen by `run_id`. Returns the
     versions written. (Posts: a rating or terms kept from the stored row are only known there.)
+    `fresh`: rows the upsert inserted (no version to retire).
 
     Only rows the upsert changed, and rows with no current version (new, or back from deletion),
     are read again, in batched queries."""
-    candidates = set(changed_ids) | _without_version(conn, kind, row_ids)
+    changed = set(changed_ids)
+    unchanged = [row_id for row_id in row_ids if row_id not in changed]
+    candidates = changed | _without_version(conn, kind, unchanged)
     stored = _visible_fields(conn, kind, sorted(candidates))
     encoded = {row_id: canonical_json(visible.fields) for row_id, visible in stored.items()}
     new = {
@@ -96,7 +100,7 @@ def save_versions(
     }
     hashes = [{"id": row_id, "content_hash": v[0]} for row_id, v in sorted(new.items())]
     update_by_id(conn, kind.table, hashes)
-    return _keep_versions(conn, kind, row_ids, new, run_id, now)
+    return _keep_versions(conn, kind, row_ids, new, run_id, now, fresh)
 
 
 def hash_visible(kind: VersionedKind, rows: Sequence[Row]) -> dict[int, EncodedJson]:

@@ -108,8 +108,9 @@ def save_posts(
         _relink_terms(conn, site_id, relink, saved.ids)
         link_comment_posts(conn, site_id, saved.changed)
     changed_ids = [saved.ids[w] for w in saved.changed]
+    fresh = {saved.ids[w] for w in saved.inserted}
     saved.counts.versions = save_versions(
-        conn, POST_HISTORY, list(saved.ids.values()), changed_ids, run_id, now
+        conn, POST_HISTORY, list(saved.ids.values()), changed_ids, run_id, now, fresh
     )
     return saved.counts
 

@@ -89,11 +89,13 @@ def unique_by_wp_id(rows: Iterable[Row]) -> list[Row]:
 
 @dataclass
 class Upserted:
-    """What an upsert did: counts, wp_id -> row id, and the wp_ids inserted or updated."""
+    """What an upsert did: counts, wp_id -> row id, the wp_ids inserted or updated (`changed`)
+    and those of them inserted (`inserted`)."""
 
     counts: KindCounts
     ids: dict[int, int]
     changed: set[int]
+    inserted: set[int]
 
 
 @dataclass
@@ -214,7 +216,8 @@ def apply_upsert(
         execute_rows(conn, _upsert_statement(conn, table, writes[0], overrides), writes)
         # SQLite's only writer holds the write lock since plan_upsert: these rows are new.
         index_rows(conn, table.name, [ids[w["wp_id"]] for w in writes if plan.is_new(w["wp_id"])])
-    return Upserted(plan.counts, ids, {w["wp_id"] for w in writes})
+    written = {w["wp_id"] for w in writes}
+    return Upserted(plan.counts, ids, written, {w for w in written if plan.is_new(w)})
 
 
 def upsert_by_wp_id(
