@@ -178,9 +178,9 @@ def insert_by_arrays(conn: Connection, table: Table, rows: Sequence[Row], tail: 
     per column, per UNNEST_CHUNK rows. The statement is the same for every batch (prepared once,
     tiny to send), where a multi-row VALUES list is a new statement of a few hundred kilobytes
     for the client to build and the server to parse each time."""
-    given, defaults, json_columns = _loaded_columns(conn, table, rows[0])
+    given, defaults, types = _loaded_columns(conn, table, rows[0])
+    json_columns = _json_columns(types)
     names = [*given, *defaults]
-    types = {name: table.c[name].type.compile(dialect=conn.dialect) for name in names}
     arrays = ", ".join(
         f"CAST(CAST({_array_param(conn, n)} AS text[]) AS {types[n]}[])"
         if n in json_columns
@@ -206,7 +206,8 @@ def copy_rows(conn: Connection, table: Table, rows: Sequence[Row]) -> None:
     and no array to build or unnest."""
     if not rows:
         return
-    given, defaults, json_columns = _loaded_columns(conn, table, rows[0])
+    given, defaults, types = _loaded_columns(conn, table, rows[0])
+    json_columns = _json_columns(types)
     tail = list(defaults.values())
     # psycopg's own connection, in the transaction SQLAlchemy opened (psycopg is an extra:
     # untyped here). Our own table and column names only: nothing here comes from a site.
@@ -221,12 +222,16 @@ def copy_rows(conn: Connection, table: Table, rows: Sequence[Row]) -> None:
 
 def _loaded_columns(
     conn: Connection, table: Table, row: Row
-) -> tuple[list[str], dict[str, Any], set[str]]:
+) -> tuple[list[str], dict[str, Any], dict[str, str]]:
     """For a PostgreSQL load of rows shaped like `row`: its columns, the Python defaults of the
-    columns it leaves out, and which of its columns are JSON. JSON goes as text (the engine's own
-    encoding; None is JSON null, as SQLAlchemy stores it)."""
+    columns it leaves out, and the SQL type of each of both."""
     given = list(row)
-    json_columns = {
-        n for n in given if table.c[n].type.compile(dialect=conn.dialect) in ("JSON", "JSONB")
-    }
-    return given, _python_defaults(table, row), json_columns
+    defaults = _python_defaults(table, row)
+    types = {n: table.c[n].type.compile(dialect=conn.dialect) for n in [*given, *defaults]}
+    return given, defaults, types
+
+
+def _json_columns(types: dict[str, str]) -> set[str]:
+    """The JSON columns among `types`: their values go as text (the engine's own encoding; None
+    is JSON null, as SQLAlchemy stores it)."""
+    return {name for name, kind in types.items() if kind in ("JSON", "JSONB")}
