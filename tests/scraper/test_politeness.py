@@ -124,9 +124,11 @@ def test_429_with_retry_after_holds_the_host_and_slows_it_down(
     assert held == [], [t - starts[0] for t in starts]
     assert time.monotonic() - started >= 1.0
     # And the host's delay grew (doubled to a second), coming back down by halves as fast
-    # answers arrive: the starts after the hold are still spaced (none was before the 429).
+    # answers arrive: the starts after the hold are still spaced (none was before the 429;
+    # answers this fast would bring the delay to nothing). When the other thread's first
+    # request was held too, four starts follow the hold, 1, 0.5 and 0.25 s apart.
     after = [t for t in starts if t >= starts[0] + 0.95]
-    assert len(after) >= 2 and min(gaps(after)) >= 0.4
+    assert len(after) >= 2 and min(gaps(after)) >= 0.2
 
 
 def test_robots_crawl_delay_is_honoured(server: tuple[str, Recorder]) -> None:
