@@ -41,7 +41,7 @@ from archive.records import (
     TermRef,
 )
 from archive.redact import redact_text, redact_url
-from archive.state import RunMarks, SaveCounts, record_progress, run_site_id
+from archive.state import RunMarks, SaveCounts, read_progress, record_progress
 from archive.terms import resolve_term_refs, save_terms
 from archive.threads import STORED_THREADING, finish_threads, link_comment_posts, thread_rows
 from archive.upsert import (
@@ -189,9 +189,10 @@ def save_batch(
     traits: SourceTraits,
 ) -> SaveCounts:
     """Save one batch of a run, in dependency order, and add its counts to the run."""
-    if run_site_id(conn, run_id) != site_id:
-        raise ValueError(f"crawl run {run_id} does not belong to site {site_id}")
     lock_site_writes(conn, site_id)
+    progress = read_progress(conn, run_id)
+    if progress.site_id != site_id:
+        raise ValueError(f"crawl run {run_id} does not belong to site {site_id}")
     posts = [r for r in records if isinstance(r, PostRecord)]
     comments = [r for r in records if isinstance(r, CommentRecord)]
     counts = SaveCounts()
@@ -203,7 +204,7 @@ def save_batch(
     counts.comments = save_comments(conn, site_id, run_id, comments, now, traits)
     problems = [r for r in records if isinstance(r, ProblemRecord)]
     counts.problems = save_problems(conn, run_id, problems, now)
-    record_progress(conn, run_id, counts, batch_marks(posts, comments), now)
+    record_progress(conn, progress, counts, batch_marks(posts, comments), now)
     return counts
 
 

@@ -210,27 +210,45 @@ def add_deleted(conn: Connection, run_id: int, deleted: Mapping[str, int]) -> No
     conn.execute(update(CrawlRun).where(CrawlRun.id == run_id).values(counts=total.to_json()))
 
 
-def run_site_id(conn: Connection, run_id: int) -> int:
-    """The site a run belongs to; ArchiveError for an unknown run."""
-    site_id = conn.scalar(select(CrawlRun.site_id).where(CrawlRun.id == run_id))
-    if site_id is None:
+@dataclass(frozen=True)
+class RunProgress:
+    """What a running crawl run has saved so far: its site, counts and marks."""
+
+    run_id: int
+    site_id: int
+    counts: SaveCounts
+    marks: RunMarks
+
+
+def read_progress(conn: Connection, run_id: int) -> RunProgress:
+    """A run's progress so far; ArchiveError for an unknown run."""
+    row = conn.execute(
+        select(
+            CrawlRun.site_id,
+            CrawlRun.counts,
+            CrawlRun.seen_post_modified_at,
+            CrawlRun.seen_comment_published_at,
+            CrawlRun.seen_comment_wp_id,
+        ).where(CrawlRun.id == run_id)
+    ).first()
+    if row is None:
         raise ArchiveError(f"no crawl run with id {run_id} in the archive")
-    return site_id
+    site_id, counts, *marks = row
+    return RunProgress(run_id, site_id, SaveCounts.from_json(counts), RunMarks(*marks))
 
 
 def record_progress(
-    conn: Connection, run_id: int, counts: SaveCounts, marks: RunMarks, now: datetime
+    conn: Connection, progress: RunProgress, counts: SaveCounts, marks: RunMarks, now: datetime
 ) -> None:
-    """Add a saved batch's counts and marks to its run (inside the batch's transaction)."""
-    run = conn.execute(select(CrawlRun).where(CrawlRun.id == run_id)).mappings().one()
-    total = SaveCounts.from_json(run["counts"])
-    total.add(counts)
-    seen = RunMarks(
-        run["seen_post_modified_at"], run["seen_comment_published_at"], run["seen_comment_wp_id"]
-    ).merge(marks)
+    """Add a saved batch's counts and marks to its run's `progress`, read in the same
+    transaction (inside the batch's transaction, the site's writes locked)."""
+    total = SaveCounts()
+    for part in (progress.counts, counts):
+        total.add(part)
+    seen = progress.marks.merge(marks)
     conn.execute(
         update(CrawlRun)
-        .where(CrawlRun.id == run_id)
+        .where(CrawlRun.id == progress.run_id)
         .values(
             counts=total.to_json(),
             progress_at=now,
