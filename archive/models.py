@@ -334,7 +334,8 @@ class PostVersion(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    # No foreign key: the owner's (cascading from its site) covers it (revision 0010).
+    site_id: Mapped[int] = mapped_column(Integer, index=True)
     wp_id: Mapped[int] = mapped_column(BigInteger)
     content_hash: Mapped[str] = mapped_column(String(64))
     fields: Mapped[dict[str, Any]] = mapped_column(JsonType)
@@ -354,7 +355,8 @@ class CommentVersion(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    # No foreign key: the owner's (cascading from its site) covers it (revision 0010).
+    site_id: Mapped[int] = mapped_column(Integer, index=True)
     wp_id: Mapped[int] = mapped_column(BigInteger)
     content_hash: Mapped[str] = mapped_column(String(64))
     fields: Mapped[dict[str, Any]] = mapped_column(JsonType)
