@@ -203,21 +203,62 @@ def insert_by_arrays(conn: Connection, table: Table, rows: Sequence[Row], tail: 
 def copy_rows(conn: Connection, table: Table, rows: Sequence[Row]) -> None:
     """PostgreSQL: `rows` (all with the same columns, none of them stored yet) by COPY ... FROM
     STDIN, in the caller's transaction: the server's bulk load path, with no statement to plan
-    and no array to build or unnest."""
+    and no array to build or unnest. Binary format: times, numbers and flags go as the server
+    keeps them, not as text for it to parse; JSON goes as the engine's own encoding."""
     if not rows:
         return
     given, defaults, types = _loaded_columns(conn, table, rows[0])
     json_columns = _json_columns(types)
     tail = list(defaults.values())
+    names = [*given, *defaults]
     # psycopg's own connection, in the transaction SQLAlchemy opened (psycopg is an extra:
     # untyped here). Our own table and column names only: nothing here comes from a site.
     dbapi: Any = conn.connection.dbapi_connection
-    sql = f"COPY {table.name} ({', '.join([*given, *defaults])}) FROM STDIN"
-    with dbapi.cursor() as cursor, cursor.copy(sql) as copy:
-        for row in rows:
-            copy.write_row(
-                [dump_json(row[n]) if n in json_columns else row[n] for n in given] + tail
-            )
+    sql = f"COPY {table.name} ({', '.join(names)}) FROM STDIN (FORMAT BINARY)"
+    with dbapi.cursor() as cursor:
+        for dumper in _json_text_dumpers():
+            cursor.adapters.register_dumper(None, dumper)
+        with cursor.copy(sql) as copy:
+            copy.set_types([_copy_type(types[n]) for n in names])
+            for row in rows:
+                copy.write_row(
+                    [dump_json(row[n]) if n in json_columns else row[n] for n in given] + tail
+                )
+
+
+def _copy_type(compiled: str) -> str:
+    """psycopg's name for a column type as SQLAlchemy compiles it: without its modifier
+    (VARCHAR(20)); a FLOAT column is PostgreSQL's float8."""
+    name = compiled.split("(", 1)[0].strip().lower()
+    return "float8" if name == "float" else name
+
+
+@functools.cache
+def _json_text_dumpers() -> tuple[type, ...]:
+    """Binary COPY dumpers for JSON that is already text (dump_json's): psycopg's own would
+    encode the text again, as a JSON string. jsonb's binary form is a version byte, then the
+    text; json's is the text."""
+    from psycopg.adapt import Dumper
+    from psycopg.postgres import types
+    from psycopg.pq import Format
+
+    class JsonbText(Dumper):
+        format = Format.BINARY
+        oid = types["jsonb"].oid
+
+        def dump(self, obj: Any) -> bytes:
+            text: str = obj
+            return b"\x01" + text.encode()
+
+    class JsonText(Dumper):
+        format = Format.BINARY
+        oid = types["json"].oid
+
+        def dump(self, obj: Any) -> bytes:
+            text: str = obj
+            return text.encode()
+
+    return JsonbText, JsonText
 
 
 def _loaded_columns(

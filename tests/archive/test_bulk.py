@@ -1,15 +1,20 @@
-"""archive.bulk.among: one parameter for any number of values, the same rows as an IN list."""
+"""archive.bulk: `among` (one parameter for any number of values, the same rows as an IN list),
+the bulk writes storing what SQLAlchemy's own writes store."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
+import pytest
 from sqlalchemy import Engine, select
 
-from archive.bulk import among, execute_rows
-from archive.models import Site
+from archive.bulk import among, copy_rows, execute_rows
+from archive.models import Post, Site
+from archive.records import SentJson
 
 SITES = Site.__table__
+POSTS = Post.__table__
 
 
 def test_among_matches_what_an_in_list_matches(engine: Engine) -> None:
@@ -82,3 +87,69 @@ def test_times_are_stored_alike_by_bulk_and_by_sqlalchemy_writes(engine: Engine)
         "https://core1.test": fraction,
     }
     assert all(value.tzinfo is not None for value in stored.values())
+
+
+def post_row(site_id: int, wp_id: int, **values: Any) -> dict[str, Any]:
+    """A posts row with every kind of column the table has (ints, text, floats, times, JSON)."""
+    return {
+        "site_id": site_id,
+        "wp_id": wp_id,
+        "type": "post",
+        "url": f"https://s.test/?p={wp_id}",
+        "title": 'Caf\u00e9 \U0001f600 "quoted" back\\slash\ttab\nline',
+        "status": "publish",
+        "author_wp_id": 2**40,
+        "author_name": None,
+        "published_at": datetime(2024, 2, 29, 23, 59, 59, 999999, UTC),
+        "modified_at": None,
+        "excerpt": "",
+        "content_html": "<p>\u00e9t\u00e9</p>",
+        "content_text": "\u00e9t\u00e9",
+        "rating_value": 4.5,
+        "rating_scale": 5,
+        "rating_normalized": 0.1 + 0.2,
+        "source": "rest",
+        "record_hash": "f" * 64,
+        "first_seen_at": datetime(2024, 1, 1, tzinfo=UTC),
+        "last_seen_at": datetime(2024, 1, 1, 12, tzinfo=UTC),
+        "last_seen_run_id": None,
+        **values,
+    }
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("archive_url", ["postgres"], indirect=True)
+def test_copy_rows_stores_what_sqlalchemy_stores(engine: Engine) -> None:
+    """COPY (binary) and SQLAlchemy's insert of the same rows read back alike, column by
+    column: odd text, big ints, floats, NULLs, times to the microsecond, JSON given as a
+    value, as the text it was sent in, and a JSON null."""
+    raws: list[Any] = [
+        {"id": 1, "nested": {"list": [1, 2.5, None, True]}, "text": '\u00e9 \\ "'},
+        SentJson({"id": 2, "a": "b"}, text='{"id": 2,  "a":"b"}'),
+        None,
+    ]
+    with engine.begin() as conn:
+        site_id = conn.execute(
+            SITES.insert().values(url="https://s.test", name="s", created_at=datetime.now(UTC))
+        ).inserted_primary_key[0]
+        copied = [
+            post_row(site_id, n, raw=raw, field_sources={"body": "html"} if n else None)
+            for n, raw in enumerate(raws)
+        ]
+        copy_rows(conn, POSTS, copied)
+        conn.execute(
+            POSTS.insert(),
+            [{**row, "wp_id": row["wp_id"] + 100} for row in copied],
+        )
+    columns = [c for c in POSTS.c if c.name not in ("id", "wp_id", "url")]
+    with engine.connect() as conn:
+        stored = {
+            wp_id: rest
+            for wp_id, *rest in conn.execute(select(POSTS.c.wp_id, *columns).order_by("wp_id"))
+        }
+    assert sorted(stored) == [0, 1, 2, 100, 101, 102]
+    for n in range(len(raws)):
+        assert stored[n] == stored[n + 100]
+    assert stored[0][columns.index(POSTS.c.raw)] == raws[0]
+    assert stored[1][columns.index(POSTS.c.raw)] == {"id": 2, "a": "b"}
+    assert stored[1][columns.index(POSTS.c.published_at)] == copied[0]["published_at"]
