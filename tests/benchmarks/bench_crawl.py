@@ -12,7 +12,8 @@ wparchive checkout (e.g. `git worktree add /tmp/before REV`) and reports its rat
 is judged against its own baseline under the same load. `--split-cpus` puts the site's PHP
 server on the first CPU and both sides on the last, as when the site is on another machine: the
 ratio then measures the crawler against the same server, not the crawler's CPU taken from the
-server's (the database server, not ours to move, may run on either).
+server's (the database server, not ours to move, may run on either). Both checkouts' bytecode is
+written first, as `pip install .` writes it (see tests/benchmarks/bytecode.py).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from tests.benchmarks.bytecode import compile_checkout  # noqa: E402
 from tests.wordpress.harness import (  # noqa: E402
     WordPressSite,
     interrupt_on_sigterm,
@@ -208,6 +210,9 @@ def main() -> None:
         help="the server on the first CPU, both sides on the last (as if on two machines)",
     )
     args = parser.parse_args()
+    for checkout in (ROOT, args.against):
+        if checkout is not None:
+            compile_checkout(checkout)
     workdir = Path(os.environ.get("WPARCHIVE_HARNESS_DIR", ROOT / ".wp-harness"))
     with interrupt_on_sigterm():
         site = provision_sites([args.site], workdir)[args.site]

@@ -41,6 +41,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from tests.benchmarks.bench_ingest import databases  # noqa: E402
+from tests.benchmarks.bytecode import compile_checkout  # noqa: E402
 from tests.benchmarks.many_sites_server import ManySites  # noqa: E402
 from tests.conftest import DEFAULT_PG_URL  # noqa: E402
 from tests.hostile.runner import Run, run_wparchive  # noqa: E402
@@ -218,6 +219,7 @@ def main() -> None:
     parser.add_argument("--max-comments", type=int, default=20)
     parser.add_argument("--skip", nargs="*", default=[], choices=["sqlite", "crawl-pg", "workers"])
     args = parser.parse_args()
+    compile_checkout(ROOT)
     with (
         interrupt_on_sigterm(),
         ManySites(args.sites, args.port, args.max_comments) as sites,

@@ -18,6 +18,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from tests.benchmarks.bytecode import compile_checkout  # noqa: E402
+
 HELP = "import sys; sys.argv = ['wparchive', '--help']; from scraper.cli import app; app()"
 
 
@@ -34,6 +38,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--against", type=Path, help="another checkout to time in the same rounds")
     args = parser.parse_args()
+    for checkout in (ROOT, args.against):
+        if checkout is not None:
+            compile_checkout(checkout)
     runs: dict[str, tuple[list[str], Path]] = {
         "python": ([sys.executable, "-c", "pass"], ROOT),
         "help": ([sys.executable, "-c", HELP], ROOT),
