@@ -15,9 +15,9 @@ from collections.abc import Collection, Container, Iterable, Iterator, Mapping, 
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Column, Connection, Select, func, select, update
 
-from archive.bulk import among, chunked, update_by_id
+from archive.bulk import among, chunked, select_site_rows, update_by_id
 from archive.columns import Row
 from archive.models import COMMENTS, Post
 
@@ -222,9 +222,7 @@ def rethread_site(conn: Connection, site_id: int) -> int:
     linked = link_comment_posts(conn, site_id)
     changed = comments = 0
     for chunk in _post_groups(conn, site_id):
-        stmt = select(COMMENTS.c.wp_id, *_THREAD_COLUMNS).where(
-            _PUBLIC, COMMENTS.c.site_id == site_id, among(conn, COMMENTS.c.post_wp_id, chunk)
-        )
+        stmt = _select_comments(conn, site_id, COMMENTS.c.post_wp_id, chunk)
         targets = {wp_id: StoredThread(*row) for wp_id, *row in conn.execute(stmt)}
         rows = _with_ancestry(conn, site_id, dict(targets))
         placed = place_comments((wp_id, row.parent_wp_id) for wp_id, row in rows.items())
@@ -255,14 +253,20 @@ def _post_groups(conn: Connection, site_id: int) -> Iterator[list[int]]:
         yield group
 
 
+def _select_comments(
+    conn: Connection, site_id: int, key: Column[Any], values: Sequence[int]
+) -> Select[Any]:
+    """The public comments of the site whose `key` is among `values`: wp_id and threading."""
+    columns = [COMMENTS.c.wp_id, *_THREAD_COLUMNS]
+    return select_site_rows(conn, columns, COMMENTS, site_id, key, values, _PUBLIC)
+
+
 def _select_threads(
     conn: Connection, site_id: int, wp_ids: Iterable[int]
 ) -> dict[int, StoredThread]:
     found: dict[int, StoredThread] = {}
     for chunk in chunked(sorted(set(wp_ids))):
-        stmt = select(COMMENTS.c.wp_id, *_THREAD_COLUMNS).where(
-            _PUBLIC, COMMENTS.c.site_id == site_id, among(conn, COMMENTS.c.wp_id, chunk)
-        )
+        stmt = _select_comments(conn, site_id, COMMENTS.c.wp_id, chunk)
         found.update({wp_id: StoredThread(*row) for wp_id, *row in conn.execute(stmt)})
     return found
 
@@ -273,9 +277,7 @@ def _select_children(
     """Stored replies to `parent_wp_ids` that are not placed yet (so a cycle cannot repeat)."""
     children: dict[int, StoredThread] = {}
     for chunk in chunked(sorted(parent_wp_ids)):
-        stmt = select(COMMENTS.c.wp_id, *_THREAD_COLUMNS).where(
-            _PUBLIC, COMMENTS.c.site_id == site_id, among(conn, COMMENTS.c.parent_wp_id, chunk)
-        )
+        stmt = _select_comments(conn, site_id, COMMENTS.c.parent_wp_id, chunk)
         for wp_id, *row in conn.execute(stmt):
             if wp_id not in placed:
                 children[wp_id] = StoredThread(*row)

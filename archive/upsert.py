@@ -20,7 +20,14 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.expression import ColumnCollection
 
-from archive.bulk import among, chunked, copy_rows, execute_rows, insert_by_arrays
+from archive.bulk import (
+    among,
+    chunked,
+    copy_rows,
+    execute_rows,
+    insert_by_arrays,
+    select_site_rows,
+)
 from archive.columns import Row
 from archive.search import index_rows
 
@@ -69,9 +76,7 @@ def select_by_wp_id(
     found: dict[int, tuple[Any, ...]] = {}
     cols = [table.c[name] for name in columns]
     for chunk in chunked(wanted):
-        stmt = select(table.c.wp_id, *cols).where(
-            table.c.site_id == site_id, among(conn, table.c.wp_id, chunk)
-        )
+        stmt = select_site_rows(conn, [table.c.wp_id, *cols], table, site_id, table.c.wp_id, chunk)
         for wp_id, *stored in conn.execute(stmt):
             found[wp_id] = tuple(stored)
     return found

@@ -1,5 +1,6 @@
 """archive.bulk: `among` (one parameter for any number of values, the same rows as an IN list),
-the bulk writes storing what SQLAlchemy's own writes store."""
+`select_site_rows` (the same rows, by index probes on PostgreSQL), the bulk writes storing what
+SQLAlchemy's own writes store."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, MetaData, Table, select, text
 
-from archive.bulk import among, copy_rows, execute_rows
-from archive.models import Post, Site
+from archive.bulk import among, copy_rows, execute_rows, select_site_rows
+from archive.models import COMMENTS, Post, Site
 from archive.records import SentJson
 
 SITES = Site.__table__
@@ -49,6 +50,100 @@ def test_among_matches_what_an_in_list_matches(engine: Engine) -> None:
             for n in (1, len(ids))
         }
         assert len(texts) == 1
+
+
+def test_select_site_rows_matches_an_in_list(engine: Engine) -> None:
+    """The rows of one site among the values (each once, given twice or not), filtered by
+    `where`, as a plain IN list finds them; another site's rows with the same key are not."""
+    created = datetime(2024, 1, 1, tzinfo=UTC)
+    with engine.begin() as conn:
+        site_ids = [
+            conn.execute(
+                SITES.insert().values(url=f"https://s{n}.test", name="s", created_at=created)
+            ).inserted_primary_key[0]
+            for n in range(2)
+        ]
+        conn.execute(
+            POSTS.insert(),
+            [
+                post_row(site_id, wp_id, raw={}, status="draft" if wp_id % 3 else "publish")
+                for site_id in site_ids
+                for wp_id in range(1, 10)
+            ],
+        )
+    site_id = site_ids[0]
+    with engine.connect() as conn:
+        for values in ([2, 3, 5, 3, 40], [], [7]):
+            for where in ((), (POSTS.c.status == "publish",)):
+                columns = [POSTS.c.wp_id, POSTS.c.site_id, POSTS.c.status]
+                stmt = select_site_rows(
+                    conn, columns, POSTS, site_id, POSTS.c.wp_id, values, *where
+                )
+                want = select(*columns).where(
+                    POSTS.c.site_id == site_id, POSTS.c.wp_id.in_(values), *where
+                )
+                got = sorted(tuple(row) for row in conn.execute(stmt))
+                assert got == sorted(tuple(row) for row in conn.execute(want))
+                published_only = bool(where)
+                assert [wp_id for wp_id, *_ in got] == sorted(
+                    {v for v in values if v < 10 and (v % 3 == 0 or not published_only)}
+                )
+
+
+def _scans(plan: dict[str, Any], relation: str) -> list[dict[str, Any]]:
+    """The nodes of an EXPLAIN (FORMAT JSON) plan that read `relation`."""
+    found = [plan] if plan.get("Relation Name") == relation else []
+    for child in plan.get("Plans", []):
+        found += _scans(child, relation)
+    return found
+
+
+def _explain(conn: Connection, stmt: Any) -> dict[str, Any]:
+    compiled = stmt.compile(dialect=conn.dialect)
+    result = conn.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params)
+    plan: dict[str, Any] = result.scalar_one()[0]["Plan"]
+    return plan
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("archive_url", ["postgres"], indirect=True)
+def test_site_lookups_probe_the_index_on_a_table_without_statistics(engine: Engine) -> None:
+    """A first crawl writes into tables PostgreSQL has no statistics for yet: `site_id = s AND
+    wp_id = ANY(...)` was then planned as a scan of every row of the site. select_site_rows
+    probes the (site_id, key) index once per value, statistics or not. A temporary table (never
+    analyzed: autovacuum does not see it) with the comments table's columns and indexes holds a
+    site's comments; the lookups by wp_id and by parent must read it by index only."""
+    with engine.connect() as conn:
+        conn.execute(text("CREATE TEMP TABLE probed (LIKE comments INCLUDING ALL)"))
+        conn.execute(
+            text(
+                "INSERT INTO probed (site_id, wp_id, post_wp_id, parent_wp_id, is_orphan,"
+                " parent_inferred, author_name, author_url, content_html, content_text, url,"
+                " type, source, raw, record_hash, first_seen_at, last_seen_at)"
+                " SELECT 1, n, n / 10, NULLIF(n - 1, 0), false, false, 'a', '', 'x', 'x', '',"
+                " 'comment', 'rest', '{}', 'h', now(), now() FROM generate_series(1, 20000) n"
+            )
+        )
+        probed = Table("probed", MetaData(), *(c._copy() for c in COMMENTS.c))
+        for key in (probed.c.wp_id, probed.c.parent_wp_id):
+            stmt = select_site_rows(
+                conn, [probed.c.wp_id, probed.c.id], probed, 1, key, list(range(500, 1000))
+            )
+            scans = _scans(_explain(conn, stmt), "probed")
+            assert scans, "the plan reads the table"
+            for scan in scans:
+                assert scan["Node Type"] in ("Index Scan", "Index Only Scan"), scan
+                assert key.name in scan["Index Cond"], scan
+            assert len(conn.execute(stmt).all()) == 500
+            # What the lookup replaced: the same condition in a WHERE clause reads the site.
+            plain = select(probed.c.wp_id).where(
+                probed.c.site_id == 1, among(conn, key, list(range(500, 1000)))
+            )
+            assert any(
+                key.name not in scan.get("Index Cond", "")
+                for scan in _scans(_explain(conn, plain), "probed")
+            )
+        conn.rollback()
 
 
 def test_times_are_stored_alike_by_bulk_and_by_sqlalchemy_writes(engine: Engine) -> None:
