@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Table, select, update
+from sqlalchemy import Connection, Float, Table, select, update
 
 from archive.bulk import among, chunked, insert_rows, update_by_id
 from archive.columns import EncodedJson, Row, canonical_json, digest_of, fingerprint
@@ -80,36 +80,51 @@ def save_versions(
     run_id: int,
     now: datetime,
     fresh: Container[int] = (),
+    known: Mapping[int, tuple[str, Owner, EncodedJson]] | None = None,
 ) -> int:
     """After a batch's upsert: a version for each row whose visible content, read back as stored,
     is new; the current version of every other row is marked seen by `run_id`. Returns the
     versions written. (Posts: a rating or terms kept from the stored row are only known there.)
-    `fresh`: rows the upsert inserted (no version to retire).
+    `fresh`: rows the upsert inserted (no version to retire). `known`: rows (by id) the upsert
+    inserted with their content hash, each with that hash, its owner and its visible fields as
+    hash_visible encoded them: nothing stored can differ from what was inserted, so they are
+    new versions, not read back.
 
-    Only rows the upsert changed, and rows with no current version (new, or back from deletion),
-    are read again, in batched queries."""
+    Only rows the upsert changed (and not `known`), and rows with no current version (back from
+    deletion), are read again, in batched queries."""
+    known = known or {}
     changed = set(changed_ids)
     unchanged = [row_id for row_id in row_ids if row_id not in changed]
-    candidates = changed | _without_version(conn, kind, unchanged)
+    candidates = (changed - known.keys()) | _without_version(conn, kind, unchanged)
     stored = _visible_fields(conn, kind, sorted(candidates))
     encoded = {row_id: canonical_json(visible.fields) for row_id, visible in stored.items()}
-    new = {
+    read_back = {
         row_id: (digest, (visible.site_id, visible.wp_id), encoded[row_id])
         for row_id, visible in stored.items()
         if (digest := digest_of(encoded[row_id])) != visible.content_hash
     }
-    hashes = [{"id": row_id, "content_hash": v[0]} for row_id, v in sorted(new.items())]
+    hashes = [{"id": row_id, "content_hash": v[0]} for row_id, v in sorted(read_back.items())]
     update_by_id(conn, kind.table, hashes)
-    return _keep_versions(conn, kind, row_ids, new, run_id, now, fresh)
+    return _keep_versions(conn, kind, row_ids, {**known, **read_back}, run_id, now, fresh)
 
 
-def hash_visible(kind: VersionedKind, rows: Sequence[Row]) -> dict[int, EncodedJson]:
+def hash_visible(
+    kind: VersionedKind, rows: Sequence[Row], terms: Mapping[int, Iterable[list[str]]] | None = None
+) -> dict[int, EncodedJson]:
     """Before a write that stores `rows` as they are: wp_id -> their visible fields as canonical
-    JSON, and each row's `content_hash` set to its digest. (Comments: every visible column is
-    the row's own.)"""
+    JSON (as _visible_fields reads them back), and each row's `content_hash` set to its digest.
+    Every visible column is the row's own; a post's terms are the [taxonomy, name] pairs it
+    will be linked to, by wp_id (`terms`)."""
     encoded = {}
+    floats = [name for name in kind.visible if isinstance(kind.table.c[name].type, Float)]
     for row in rows:
-        fields = canonical_json({name: row[name] for name in kind.visible})
+        visible = {name: row[name] for name in kind.visible}
+        for name in floats:  # a Float column reads back a float: a scale of 5 as 5.0
+            if visible[name] is not None:
+                visible[name] = float(visible[name])
+        if kind.with_terms:
+            visible["terms"] = sorted((terms or {}).get(row["wp_id"], []))
+        fields = canonical_json(visible)
         row["content_hash"] = digest_of(fields)
         encoded[row["wp_id"]] = fields
     return encoded

@@ -46,6 +46,7 @@ from archive.terms import resolve_term_refs, save_terms
 from archive.threads import STORED_THREADING, finish_threads, link_comment_posts, thread_rows
 from archive.upsert import (
     KindCounts,
+    UpsertPlan,
     apply_upsert,
     assign_ids,
     plan_upsert,
@@ -96,36 +97,76 @@ def save_posts(
     traits: SourceTraits,
 ) -> KindCounts:
     """Upsert posts and pages; relink the terms of those that changed (unless a richer source
-    wrote them); link waiting comments; keep a version of changed visible content."""
+    wrote them); link waiting comments; keep a version of changed visible content.
+
+    A new post is hashed before its write, with the terms it will be linked to: nothing
+    stored can differ from it. A changed one keeps its stored hash through the write and is
+    read back after it, where a kept rating or kept terms show."""
     latest = {r.wp_id: r for r in records}
     rows = unique_by_wp_id(post_row(site_id, r) for r in latest.values())
     kept_terms = merge_rows(conn, POSTS, site_id, rows, POST_GROUPS, traits)
-    saved = upsert_by_wp_id(
-        conn, POSTS, site_id, rows, now, _rating_rule(traits.head_readers), _seen(run_id)
-    )
+    plan = plan_upsert(conn, POSTS, site_id, rows, now, _seen(run_id), ("content_hash",))
+    assign_ids(conn, plan)
+    relinked = [latest[row["wp_id"]] for row in plan.writes if row["wp_id"] not in kept_terms]
+    links = _term_links(conn, site_id, relinked)
+    new_rows = [row for row in plan.writes if plan.is_new(row["wp_id"])]
+    encoded = hash_visible(POST_HISTORY, new_rows, {w: t.values() for w, t in links.items()})
+    for row in plan.writes:
+        if not plan.is_new(row["wp_id"]):
+            row["content_hash"] = plan.stored[row["wp_id"]][0]
+    saved = apply_upsert(conn, plan, _rating_rule(traits.head_readers))
+    _write_links(conn, plan, links)
     if saved.changed:
-        relink = [latest[w] for w in sorted(saved.changed - kept_terms)]
-        _relink_terms(conn, site_id, relink, saved.ids)
         link_comment_posts(conn, site_id, saved.changed)
-    changed_ids = [saved.ids[w] for w in saved.changed]
-    fresh = {saved.ids[w] for w in saved.inserted}
+    known = {
+        saved.ids[row["wp_id"]]: (
+            row["content_hash"],
+            (site_id, row["wp_id"]),
+            encoded[row["wp_id"]],
+        )
+        for row in new_rows
+    }
     saved.counts.versions = save_versions(
-        conn, POST_HISTORY, list(saved.ids.values()), changed_ids, run_id, now, fresh
+        conn,
+        POST_HISTORY,
+        list(saved.ids.values()),
+        [saved.ids[w] for w in saved.changed],
+        run_id,
+        now,
+        fresh={saved.ids[w] for w in saved.inserted},
+        known=known,
     )
     return saved.counts
 
 
-def _relink_terms(
-    conn: Connection, site_id: int, records: Sequence[PostRecord], ids: dict[int, int]
-) -> None:
+def _term_links(
+    conn: Connection, site_id: int, records: Sequence[PostRecord]
+) -> dict[int, dict[int, list[str]]]:
+    """wp_id -> the terms each post is to be linked to: term id -> [taxonomy, name] as stored
+    (unknown terms are created)."""
     refs: list[tuple[TermRef, str]] = [(t, r.source) for r in records for t in r.terms]
-    term_ids = resolve_term_refs(conn, site_id, refs) if refs else {}
-    post_ids = sorted(ids[r.wp_id] for r in records)
-    for chunk in chunked(post_ids):
+    resolved = resolve_term_refs(conn, site_id, refs) if refs else {}
+    return {
+        r.wp_id: {
+            resolved[t].id: [resolved[t].taxonomy, resolved[t].name]
+            for t in r.terms
+            if t in resolved
+        }
+        for r in records
+    }
+
+
+def _write_links(
+    conn: Connection, plan: UpsertPlan, links: dict[int, dict[int, list[str]]]
+) -> None:
+    """Replace the post_terms links of the posts in `links` (by wp_id). A new post has none to
+    delete: its id was never used (links cascade away with their post)."""
+    stored = sorted(plan.ids[w] for w in links if not plan.is_new(w))
+    for chunk in chunked(stored):
         conn.execute(delete(POST_TERMS).where(among(conn, POST_TERMS.c.post_id, chunk)))
     # The posts' links were all deleted above, under the site's write lock: none can conflict.
-    links = sorted({(ids[r.wp_id], term_ids[t]) for r in records for t in r.terms if t in term_ids})
-    insert_rows(conn, POST_TERMS, [{"post_id": p, "term_id": t} for p, t in links])
+    rows = sorted((plan.ids[w], term_id) for w, terms in links.items() for term_id in terms)
+    insert_rows(conn, POST_TERMS, [{"post_id": p, "term_id": t} for p, t in rows])
 
 
 def save_comments(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, select, update
 
@@ -149,10 +149,18 @@ def _insert_terms(conn: Connection, rows: Sequence[Row], *, update_existing: boo
     conn.execute(upsert, list(rows))
 
 
+class ResolvedTerm(NamedTuple):
+    """The stored term a post's TermRef points at."""
+
+    id: int
+    taxonomy: str
+    name: str
+
+
 def resolve_term_refs(
     conn: Connection, site_id: int, refs: Sequence[tuple[TermRef, str]]
-) -> dict[TermRef, int]:
-    """Map each (ref, source of the post naming it) to a term id, creating unknown terms."""
+) -> dict[TermRef, ResolvedTerm]:
+    """Map each (ref, source of the post naming it) to its stored term, creating unknown terms."""
     unique = dict(refs)
     index = _load_for_refs(conn, site_id, unique)
     missing = sorted(
@@ -166,7 +174,11 @@ def resolve_term_refs(
         _insert_terms(conn, [row for _, row in missing], update_existing=False)
         index = _load_for_refs(conn, site_id, unique)
     resolved = {ref: index.find_ref(ref) for ref in unique}
-    return {ref: term_id for ref, term_id in resolved.items() if term_id is not None}
+    return {
+        ref: ResolvedTerm(term_id, index.rows[term_id]["taxonomy"], index.rows[term_id]["name"])
+        for ref, term_id in resolved.items()
+        if term_id is not None
+    }
 
 
 def _load_for_refs(conn: Connection, site_id: int, refs: Iterable[TermRef]) -> TermIndex:
