@@ -157,8 +157,6 @@ class _SiteRun:
         finally:
             report.status = status
             report.requests = self.requests.made
-            if status != "failed" and report.counts["comment"]:
-                self.store.rethread(self.lease.site_id)
             self.store.finish_run(
                 run_id,
                 status=status,

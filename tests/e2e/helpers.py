@@ -47,6 +47,20 @@ def spawn_cli(log: Path, *args: str) -> subprocess.Popen[bytes]:
         )
 
 
+def rethread_changes(db: str) -> int:
+    """How many comment rows a full threading pass (rethread_site) would change in the archive
+    at `db`: a crawl's batches thread comments as they are saved, and leave it nothing to do."""
+    from archive.db import open_archive
+    from archive.store import ArchiveStore
+
+    engine = open_archive(db)
+    try:
+        store = ArchiveStore(engine)
+        return sum(store.rethread(site.site_id) for site in store.site_summaries())
+    finally:
+        engine.dispose()
+
+
 def assert_matches_truth(
     posts: list[dict[str, Any]], comments: list[dict[str, Any]], truth: dict[str, Any], rest: bool
 ) -> None:

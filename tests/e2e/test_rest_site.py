@@ -15,6 +15,7 @@ from tests.e2e.helpers import (
     export_rows,
     iso_z,
     minimal_requests,
+    rethread_changes,
     run_cli,
     spawn_crawl,
     truth_depths,
@@ -79,6 +80,11 @@ def test_every_approved_comment_with_its_parent_depth_and_root(crawled: dict[str
         assert got["parent_inferred"] is False
     assert max(d for d, _ in depths.values() if d) >= 5
     assert len(truth["orphan_comment_ids"]) >= 3
+
+
+def test_the_batches_threaded_every_comment_as_a_full_pass_would(crawled: dict[str, Any]) -> None:
+    """The crawl runs no full threading pass at its end: its batches must leave none to do."""
+    assert rethread_changes(crawled["db"]) == 0
 
 
 def test_comment_counts_match(crawled: dict[str, Any]) -> None:
