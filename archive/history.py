@@ -79,23 +79,21 @@ def save_versions(
     changed_ids: Iterable[int],
     run_id: int,
     now: datetime,
-    fresh: Container[int] = (),
-    known: Mapping[int, tuple[str, Owner, EncodedJson]] | None = None,
+    inserted: Mapping[int, tuple[str, Owner, EncodedJson]] | None = None,
 ) -> int:
     """After a batch's upsert: a version for each row whose visible content, read back as stored,
     is new; the current version of every other row is marked seen by `run_id`. Returns the
     versions written. (Posts: a rating or terms kept from the stored row are only known there.)
-    `fresh`: rows the upsert inserted (no version to retire). `known`: rows (by id) the upsert
-    inserted with their content hash, each with that hash, its owner and its visible fields as
-    hash_visible encoded them: nothing stored can differ from what was inserted, so they are
-    new versions, not read back.
 
-    Only rows the upsert changed (and not `known`), and rows with no current version (back from
-    deletion), are read again, in batched queries."""
-    known = known or {}
+    `inserted`: the rows (by id) the upsert inserted, hashed before the write, each with its
+    content hash, its owner and its visible fields as hash_visible encoded them. Nothing stored
+    can differ from what was inserted, so they are new versions (with none to retire), not
+    read back. Only the other rows the upsert changed, and rows with no current version (back
+    from deletion), are read again, in batched queries."""
+    inserted = inserted or {}
     changed = set(changed_ids)
     unchanged = [row_id for row_id in row_ids if row_id not in changed]
-    candidates = (changed - known.keys()) | _without_version(conn, kind, unchanged)
+    candidates = (changed - inserted.keys()) | _without_version(conn, kind, unchanged)
     stored = _visible_fields(conn, kind, sorted(candidates))
     encoded = {row_id: canonical_json(visible.fields) for row_id, visible in stored.items()}
     read_back = {
@@ -105,7 +103,8 @@ def save_versions(
     }
     hashes = [{"id": row_id, "content_hash": v[0]} for row_id, v in sorted(read_back.items())]
     update_by_id(conn, kind.table, hashes)
-    return _keep_versions(conn, kind, row_ids, {**known, **read_back}, run_id, now, fresh)
+    new = {**inserted, **read_back}
+    return _keep_versions(conn, kind, row_ids, new, run_id, now, inserted.keys())
 
 
 def hash_visible(

@@ -118,7 +118,7 @@ def save_posts(
     _write_links(conn, plan, links)
     if saved.changed:
         link_comment_posts(conn, site_id, saved.changed)
-    known = {
+    inserted = {
         saved.ids[row["wp_id"]]: (
             row["content_hash"],
             (site_id, row["wp_id"]),
@@ -133,8 +133,7 @@ def save_posts(
         [saved.ids[w] for w in saved.changed],
         run_id,
         now,
-        fresh={saved.ids[w] for w in saved.inserted},
-        known=known,
+        inserted,
     )
     return saved.counts
 
