@@ -37,7 +37,7 @@ from archive.manifest import (
     read_manifest,
     write_json_durably,
 )
-from archive.models import Author, Comment, CrawlRun, Post, Site, Term
+from archive.models import AUTHORS, COMMENTS, CRAWL_RUNS, POSTS, SITES, TERMS
 
 LOGGER = logging.getLogger(__name__)
 
@@ -133,15 +133,15 @@ def fetch_backup_facts(conn: Connection) -> dict[str, Any]:
     """The site of the archive's last crawl run, that run, the tool, and what the site holds."""
     run = conn.execute(
         select(
-            Site.id.label("site_id"),
-            Site.url,
-            CrawlRun.source,
-            CrawlRun.mode,
-            CrawlRun.status,
-            CrawlRun.requests,
+            SITES.c.id.label("site_id"),
+            SITES.c.url,
+            CRAWL_RUNS.c.source,
+            CRAWL_RUNS.c.mode,
+            CRAWL_RUNS.c.status,
+            CRAWL_RUNS.c.requests,
         )
-        .join(Site, Site.id == CrawlRun.site_id)
-        .order_by(CrawlRun.id.desc())
+        .join(SITES, SITES.c.id == CRAWL_RUNS.c.site_id)
+        .order_by(CRAWL_RUNS.c.id.desc())
         .limit(1)
     ).first()
     if run is None:
@@ -158,9 +158,11 @@ def fetch_backup_facts(conn: Connection) -> dict[str, Any]:
 
 def fetch_site_counts(conn: Connection, site_id: int) -> dict[str, int]:
     """Posts, pages, comments, authors and terms the archive holds for the site."""
-    by_type = dict(
+    by_type: dict[str, int] = dict(
         conn.execute(
-            select(Post.type, func.count()).where(Post.site_id == site_id).group_by(Post.type)
+            select(POSTS.c.type, func.count())
+            .where(POSTS.c.site_id == site_id)
+            .group_by(POSTS.c.type)
         ).all()
     )
     counts = {"posts": int(by_type.get("post", 0)), "pages": int(by_type.get("page", 0))}
@@ -169,9 +171,9 @@ def fetch_site_counts(conn: Connection, site_id: int) -> dict[str, int]:
         int(n) for kind, n in by_type.items() if kind not in ("post", "page")
     )
     for name, column in (
-        ("comments", Comment.site_id),
-        ("authors", Author.site_id),
-        ("terms", Term.site_id),
+        ("comments", COMMENTS.c.site_id),
+        ("authors", AUTHORS.c.site_id),
+        ("terms", TERMS.c.site_id),
     ):
         counts[name] = int(conn.scalar(select(func.count()).where(column == site_id)) or 0)
     return counts

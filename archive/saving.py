@@ -29,7 +29,7 @@ from archive.history import (
     save_row_versions,
     save_versions,
 )
-from archive.models import AUTHORS, COMMENTS, POST_TERMS, POSTS, Problem
+from archive.models import AUTHORS, COMMENTS, POST_TERMS, POSTS, PROBLEMS
 from archive.records import (
     AuthorRecord,
     CommentRecord,
@@ -216,7 +216,7 @@ def save_problems(
             }
             for r in records
         ]
-        conn.execute(insert(Problem), rows)
+        conn.execute(insert(PROBLEMS), rows)
     return len(records)
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, delete, func, or_, sel
 
 from archive.db import run_transaction
 from archive.identity import normalize_site_url
-from archive.models import SITE_SCHEDULES, SITES, Site, SiteSchedule
+from archive.models import SITE_SCHEDULES, SITES
 from archive.upsert import dialect_insert
 
 T = TypeVar("T")
@@ -42,7 +42,7 @@ class ScheduledSite:
 
 
 def _due(now: datetime) -> ColumnElement[bool]:
-    return or_(SiteSchedule.next_crawl_at.is_(None), SiteSchedule.next_crawl_at <= now)
+    return or_(SITE_SCHEDULES.c.next_crawl_at.is_(None), SITE_SCHEDULES.c.next_crawl_at <= now)
 
 
 def add_schedules(
@@ -54,7 +54,7 @@ def add_schedules(
     for url in normalized:
         site = {"url": url, "name": "", "description": "", "created_at": now}
         conn.execute(dialect_insert(conn, SITES).on_conflict_do_nothing(), site)
-        site_id = conn.execute(select(Site.id).where(Site.url == url)).scalar_one()
+        site_id = conn.execute(select(SITES.c.id).where(SITES.c.url == url)).scalar_one()
         values = {"site_id": site_id, "crawl_every": every, "sweep_every": sweep_every}
         stmt = dialect_insert(conn, SITE_SCHEDULES)
         conn.execute(
@@ -70,12 +70,14 @@ def add_schedules(
 def remove_schedules(conn: Connection, urls: Iterable[str]) -> list[str]:
     """Unschedule the sites (their archived data stays); returns those that were scheduled."""
     normalized = [normalize_site_url(url) for url in urls]
-    ids = select(Site.id).where(Site.url.in_(normalized))
+    ids = select(SITES.c.id).where(SITES.c.url.in_(normalized))
     removed = conn.execute(
-        select(Site.url).join(SiteSchedule, SiteSchedule.site_id == Site.id).where(Site.id.in_(ids))
+        select(SITES.c.url)
+        .join(SITE_SCHEDULES, SITE_SCHEDULES.c.site_id == SITES.c.id)
+        .where(SITES.c.id.in_(ids))
     ).scalars()
     gone = sorted(removed)
-    conn.execute(delete(SiteSchedule).where(SiteSchedule.site_id.in_(ids)))
+    conn.execute(delete(SITE_SCHEDULES).where(SITE_SCHEDULES.c.site_id.in_(ids)))
     return gone
 
 
@@ -83,19 +85,24 @@ def claim_due_sites(conn: Connection, now: datetime, limit: int = CLAIM_LIMIT) -
     """The sites due now, each moved to its next slot in the same transaction, so two workers
     ticking at once never claim a site twice (PostgreSQL skips rows another claim holds)."""
     stmt = (
-        select(Site.url, SiteSchedule.site_id, SiteSchedule.crawl_every, SiteSchedule.sweep_every)
-        .join(Site, Site.id == SiteSchedule.site_id)
+        select(
+            SITES.c.url,
+            SITE_SCHEDULES.c.site_id,
+            SITE_SCHEDULES.c.crawl_every,
+            SITE_SCHEDULES.c.sweep_every,
+        )
+        .join(SITES, SITES.c.id == SITE_SCHEDULES.c.site_id)
         .where(_due(now))
-        .order_by(SiteSchedule.next_crawl_at.is_not(None), SiteSchedule.next_crawl_at)
+        .order_by(SITE_SCHEDULES.c.next_crawl_at.is_not(None), SITE_SCHEDULES.c.next_crawl_at)
         .limit(limit)
     )
     if conn.dialect.name == "postgresql":
-        stmt = stmt.with_for_update(of=SiteSchedule, skip_locked=True)
+        stmt = stmt.with_for_update(of=SITE_SCHEDULES, skip_locked=True)
     rows = conn.execute(stmt).all()
     for row in rows:
         conn.execute(
-            update(SiteSchedule)
-            .where(SiteSchedule.site_id == row.site_id)
+            update(SITE_SCHEDULES)
+            .where(SITE_SCHEDULES.c.site_id == row.site_id)
             .values(next_crawl_at=now + timedelta(seconds=row.crawl_every))
         )
     return [DueSite(row.url, row.crawl_every, row.sweep_every) for row in rows]
@@ -103,15 +110,15 @@ def claim_due_sites(conn: Connection, now: datetime, limit: int = CLAIM_LIMIT) -
 
 def count_due(conn: Connection, now: datetime) -> int:
     """How many scheduled sites are due and not yet claimed."""
-    return int(conn.scalar(select(func.count()).select_from(SiteSchedule).where(_due(now))) or 0)
+    return int(conn.scalar(select(func.count()).select_from(SITE_SCHEDULES).where(_due(now))) or 0)
 
 
 def sweep_due(conn: Connection, url: str, now: datetime) -> bool | None:
     """True when the site's next crawl should be a full one; None when it is not scheduled."""
     row = conn.execute(
-        select(SiteSchedule.last_sweep_at, SiteSchedule.sweep_every)
-        .join(Site, Site.id == SiteSchedule.site_id)
-        .where(Site.url == normalize_site_url(url))
+        select(SITE_SCHEDULES.c.last_sweep_at, SITE_SCHEDULES.c.sweep_every)
+        .join(SITES, SITES.c.id == SITE_SCHEDULES.c.site_id)
+        .where(SITES.c.url == normalize_site_url(url))
     ).one_or_none()
     if row is None:
         return None
@@ -134,24 +141,26 @@ def record_result(
     }
     if swept_at is not None:
         values["last_sweep_at"] = swept_at
-    site_ids = select(Site.id).where(Site.url == normalize_site_url(url))
-    conn.execute(update(SiteSchedule).where(SiteSchedule.site_id.in_(site_ids)).values(**values))
+    site_ids = select(SITES.c.id).where(SITES.c.url == normalize_site_url(url))
+    conn.execute(
+        update(SITE_SCHEDULES).where(SITE_SCHEDULES.c.site_id.in_(site_ids)).values(**values)
+    )
 
 
 def scheduled_sites(conn: Connection) -> list[ScheduledSite]:
     """Every scheduled site with its periods, next crawl and last result, by URL."""
     stmt = (
         select(
-            Site.url,
-            SiteSchedule.crawl_every,
-            SiteSchedule.sweep_every,
-            SiteSchedule.next_crawl_at,
-            SiteSchedule.last_status,
-            SiteSchedule.last_finished_at,
-            SiteSchedule.last_message,
+            SITES.c.url,
+            SITE_SCHEDULES.c.crawl_every,
+            SITE_SCHEDULES.c.sweep_every,
+            SITE_SCHEDULES.c.next_crawl_at,
+            SITE_SCHEDULES.c.last_status,
+            SITE_SCHEDULES.c.last_finished_at,
+            SITE_SCHEDULES.c.last_message,
         )
-        .join(Site, Site.id == SiteSchedule.site_id)
-        .order_by(Site.url)
+        .join(SITES, SITES.c.id == SITE_SCHEDULES.c.site_id)
+        .order_by(SITES.c.url)
     )
     return [
         ScheduledSite(

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, or_, select, update
 
 from archive.errors import ArchiveError
-from archive.models import Author, Comment, CrawlRun, Post, Problem, Site, Term
+from archive.models import AUTHORS, COMMENTS, CRAWL_RUNS, POSTS, PROBLEMS, SITES, TERMS
 from archive.records import CrawlState, SiteRecord
 from archive.upsert import KindCounts
 
@@ -107,7 +107,7 @@ def _newest(a: Any, b: Any) -> Any:
 
 def load_state(conn: Connection, site_id: int) -> CrawlState:
     """The site's high-water marks for an incremental crawl."""
-    site = conn.execute(select(Site).where(Site.id == site_id)).mappings().first()
+    site = conn.execute(select(SITES).where(SITES.c.id == site_id)).mappings().first()
     if site is None:
         raise ArchiveError(f"no site with id {site_id} in the archive")
     return CrawlState(
@@ -120,11 +120,13 @@ def load_state(conn: Connection, site_id: int) -> CrawlState:
         known_authors={
             wp_id: name
             for wp_id, name in conn.execute(
-                select(Author.wp_id, Author.name).where(Author.site_id == site_id)
+                select(AUTHORS.c.wp_id, AUTHORS.c.name).where(AUTHORS.c.site_id == site_id)
             )
         },
         known_terms=frozenset(
-            conn.scalars(select(Term.wp_id).where(Term.site_id == site_id, Term.wp_id.is_not(None)))
+            conn.scalars(
+                select(TERMS.c.wp_id).where(TERMS.c.site_id == site_id, TERMS.c.wp_id.is_not(None))
+            )
         ),
     )
 
@@ -134,11 +136,11 @@ def start_run(conn: Connection, site_id: int, source: str, mode: str, now: datet
     if mode not in RUN_MODES:
         raise ValueError(f"run mode must be one of {RUN_MODES}, not {mode!r}")
     conn.execute(
-        update(CrawlRun)
+        update(CRAWL_RUNS)
         .where(
-            CrawlRun.site_id == site_id,
-            CrawlRun.status == RUNNING,
-            CrawlRun.progress_at < now - ABANDON_AFTER,
+            CRAWL_RUNS.c.site_id == site_id,
+            CRAWL_RUNS.c.status == RUNNING,
+            CRAWL_RUNS.c.progress_at < now - ABANDON_AFTER,
         )
         .values(status=ABANDONED, summary="abandoned: no progress for over an hour")
     )
@@ -153,7 +155,7 @@ def start_run(conn: Connection, site_id: int, source: str, mode: str, now: datet
         "counts": SaveCounts().to_json(),
         "summary": "",
     }
-    run_id: int = conn.execute(insert(CrawlRun).returning(CrawlRun.id), values).scalar_one()
+    run_id: int = conn.execute(insert(CRAWL_RUNS).returning(CRAWL_RUNS.c.id), values).scalar_one()
     return run_id
 
 
@@ -171,7 +173,7 @@ class KnownSite:
 
 def known_site(conn: Connection, url: str) -> KnownSite | None:
     """The archived site at normalized `url`, if any."""
-    site = conn.execute(select(Site).where(Site.url == url)).mappings().first()
+    site = conn.execute(select(SITES).where(SITES.c.url == url)).mappings().first()
     if site is None:
         return None
     fields = ("url", "name", "description", "api_root", "gmt_offset", "timezone")
@@ -186,7 +188,9 @@ def known_site(conn: Connection, url: str) -> KnownSite | None:
 
 def save_robots(conn: Connection, site_id: int, rules: str, now: datetime) -> None:
     """Keep the site's robots.txt rules for the next crawls."""
-    stmt = update(Site).where(Site.id == site_id).values(robots_txt=rules, robots_fetched_at=now)
+    stmt = (
+        update(SITES).where(SITES.c.id == site_id).values(robots_txt=rules, robots_fetched_at=now)
+    )
     conn.execute(stmt)
 
 
@@ -194,8 +198,8 @@ def abandon_runs(conn: Connection, site_id: int, holder: str) -> int:
     """Mark the site's running runs abandoned: their worker (`holder`) was found dead when its
     lease was taken over. Returns how many."""
     stmt = (
-        update(CrawlRun)
-        .where(CrawlRun.site_id == site_id, CrawlRun.status == RUNNING)
+        update(CRAWL_RUNS)
+        .where(CRAWL_RUNS.c.site_id == site_id, CRAWL_RUNS.c.status == RUNNING)
         .values(status=ABANDONED, summary=f"abandoned: {holder} stopped before finishing")
     )
     return conn.execute(stmt).rowcount
@@ -203,11 +207,11 @@ def abandon_runs(conn: Connection, site_id: int, holder: str) -> int:
 
 def add_deleted(conn: Connection, run_id: int, deleted: Mapping[str, int]) -> None:
     """Add a sweep's deletion counts (per kind: post, page, comment) to its run."""
-    run_counts = conn.scalar(select(CrawlRun.counts).where(CrawlRun.id == run_id))
+    run_counts = conn.scalar(select(CRAWL_RUNS.c.counts).where(CRAWL_RUNS.c.id == run_id))
     total = SaveCounts.from_json(run_counts)
     for kind, count in deleted.items():
         getattr(total, "comments" if kind == "comment" else "posts").deleted += count
-    conn.execute(update(CrawlRun).where(CrawlRun.id == run_id).values(counts=total.to_json()))
+    conn.execute(update(CRAWL_RUNS).where(CRAWL_RUNS.c.id == run_id).values(counts=total.to_json()))
 
 
 @dataclass(frozen=True)
@@ -224,12 +228,12 @@ def read_progress(conn: Connection, run_id: int) -> RunProgress:
     """A run's progress so far; ArchiveError for an unknown run."""
     row = conn.execute(
         select(
-            CrawlRun.site_id,
-            CrawlRun.counts,
-            CrawlRun.seen_post_modified_at,
-            CrawlRun.seen_comment_published_at,
-            CrawlRun.seen_comment_wp_id,
-        ).where(CrawlRun.id == run_id)
+            CRAWL_RUNS.c.site_id,
+            CRAWL_RUNS.c.counts,
+            CRAWL_RUNS.c.seen_post_modified_at,
+            CRAWL_RUNS.c.seen_comment_published_at,
+            CRAWL_RUNS.c.seen_comment_wp_id,
+        ).where(CRAWL_RUNS.c.id == run_id)
     ).first()
     if row is None:
         raise ArchiveError(f"no crawl run with id {run_id} in the archive")
@@ -247,8 +251,8 @@ def record_progress(
         total.add(part)
     seen = progress.marks.merge(marks)
     conn.execute(
-        update(CrawlRun)
-        .where(CrawlRun.id == progress.run_id)
+        update(CRAWL_RUNS)
+        .where(CRAWL_RUNS.c.id == progress.run_id)
         .values(
             counts=total.to_json(),
             progress_at=now,
@@ -269,12 +273,14 @@ def finish_run(
     """Close a run with `fields` (status, source, summary, requests); maybe advance the site's marks."""
     if fields["status"] not in FINISHED_STATUSES:
         raise ValueError(f"run status must be one of {FINISHED_STATUSES}, not {fields['status']!r}")
-    run = conn.execute(select(CrawlRun).where(CrawlRun.id == run_id)).mappings().first()
+    run = conn.execute(select(CRAWL_RUNS).where(CRAWL_RUNS.c.id == run_id)).mappings().first()
     if run is None:
         raise ArchiveError(f"no crawl run with id {run_id} in the archive")
     if run["status"] not in (RUNNING, ABANDONED):
         raise ArchiveError(f"crawl run {run_id} is already finished ({run['status']})")
-    conn.execute(update(CrawlRun).where(CrawlRun.id == run_id).values(finished_at=now, **fields))
+    conn.execute(
+        update(CRAWL_RUNS).where(CRAWL_RUNS.c.id == run_id).values(finished_at=now, **fields)
+    )
     site_values: dict[str, Any] = {
         "last_run_id": run_id,
         "last_crawl_status": fields["status"],
@@ -283,8 +289,8 @@ def finish_run(
     }
     if advance_state:
         site_values.update(_advanced_marks(conn, run))
-    conn.execute(update(Site).where(Site.id == run["site_id"]).values(**site_values))
-    problems = conn.scalar(select(func.count()).where(Problem.run_id == run_id)) or 0
+    conn.execute(update(SITES).where(SITES.c.id == run["site_id"]).values(**site_values))
+    problems = conn.scalar(select(func.count()).where(PROBLEMS.c.run_id == run_id)) or 0
     return RunSummary(
         run_id=run_id,
         site_id=run["site_id"],
@@ -300,7 +306,7 @@ def finish_run(
 def _advanced_marks(conn: Connection, run: Any) -> dict[str, Any]:
     """New site marks: the newest of stored and seen; complete as of the run's start, since
     anything changed while it ran may have been missed."""
-    site = conn.execute(select(Site).where(Site.id == run["site_id"])).mappings().one()
+    site = conn.execute(select(SITES).where(SITES.c.id == run["site_id"])).mappings().one()
     sweep = {"last_sweep_at": run["started_at"]} if run["mode"] == "full" else {}
     return {
         **sweep,
@@ -324,13 +330,13 @@ def claim_site(
     `replacing` names a holder the caller knows is dead: its lease is taken over at once."""
     holders = [worker] if replacing is None else [worker, replacing]
     stmt = (
-        update(Site)
+        update(SITES)
         .where(
-            Site.id == site_id,
+            SITES.c.id == site_id,
             or_(
-                Site.claimed_until.is_(None),
-                Site.claimed_until < now,
-                Site.claimed_by.in_(holders),
+                SITES.c.claimed_until.is_(None),
+                SITES.c.claimed_until < now,
+                SITES.c.claimed_by.in_(holders),
             ),
         )
         .values(claimed_by=worker, claimed_until=now + timedelta(seconds=lease_seconds))
@@ -341,7 +347,7 @@ def claim_site(
 def lease_holder(conn: Connection, site_id: int, now: datetime) -> str | None:
     """Who holds the site's lease now (None when free or expired)."""
     row = conn.execute(
-        select(Site.claimed_by, Site.claimed_until).where(Site.id == site_id)
+        select(SITES.c.claimed_by, SITES.c.claimed_until).where(SITES.c.id == site_id)
     ).one_or_none()
     if row is None or row.claimed_until is None or row.claimed_until < now:
         return None
@@ -351,8 +357,8 @@ def lease_holder(conn: Connection, site_id: int, now: datetime) -> str | None:
 def release_site(conn: Connection, site_id: int, worker: str) -> None:
     """Give up the lease if this worker holds it."""
     conn.execute(
-        update(Site)
-        .where(Site.id == site_id, Site.claimed_by == worker)
+        update(SITES)
+        .where(SITES.c.id == site_id, SITES.c.claimed_by == worker)
         .values(claimed_by=None, claimed_until=None)
     )
 
@@ -360,19 +366,29 @@ def release_site(conn: Connection, site_id: int, worker: str) -> None:
 def site_summaries(conn: Connection) -> list[SiteSummary]:
     """Every site with its archived counts and last finished crawl, ordered by URL."""
 
-    def count(model: Any, *where: Any) -> Any:
-        return select(func.count()).select_from(model).where(*where).scalar_subquery()
+    def count(table: Any, *where: Any) -> Any:
+        return select(func.count()).select_from(table).where(*where).scalar_subquery()
 
     stmt = select(
-        Site.id,
-        Site.url,
-        Site.name,
-        count(Post, Post.site_id == Site.id, Post.type == "post", Post.deleted_at.is_(None)),
-        count(Post, Post.site_id == Site.id, Post.type == "page", Post.deleted_at.is_(None)),
-        count(Comment, Comment.site_id == Site.id, Comment.deleted_at.is_(None)),
-        Site.last_crawl_status,
-        Site.last_crawl_finished_at,
-        Site.last_crawl_source,
-        count(Problem, Problem.run_id == Site.last_run_id),
-    ).order_by(Site.url)
-    return [SiteSummary(*row) for row in conn.execute(stmt)]
+        SITES.c.id,
+        SITES.c.url,
+        SITES.c.name,
+        count(
+            POSTS,
+            POSTS.c.site_id == SITES.c.id,
+            POSTS.c.type == "post",
+            POSTS.c.deleted_at.is_(None),
+        ),
+        count(
+            POSTS,
+            POSTS.c.site_id == SITES.c.id,
+            POSTS.c.type == "page",
+            POSTS.c.deleted_at.is_(None),
+        ),
+        count(COMMENTS, COMMENTS.c.site_id == SITES.c.id, COMMENTS.c.deleted_at.is_(None)),
+        SITES.c.last_crawl_status,
+        SITES.c.last_crawl_finished_at,
+        SITES.c.last_crawl_source,
+        count(PROBLEMS, PROBLEMS.c.run_id == SITES.c.last_run_id),
+    ).order_by(SITES.c.url)
+    return [SiteSummary(*tuple(row)) for row in conn.execute(stmt)]

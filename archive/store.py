@@ -14,7 +14,7 @@ from archive.deletions import ItemKind, mark_deleted, replies_to_unseen, unseen_
 from archive.history import DeletedReason
 from archive.history_view import history_lines
 from archive.identity import normalize_site_url
-from archive.models import SITES, Site
+from archive.models import SITES
 from archive.raw_items import (
     RawItem,
     RawKind,
@@ -213,7 +213,7 @@ def _upsert_site(conn: Connection, site: SiteRecord, now: datetime) -> int:
     }
     keep["gmt_offset"] = func.coalesce(stmt.excluded.gmt_offset, SITES.c.gmt_offset)
     conn.execute(stmt.on_conflict_do_update(index_elements=["url"], set_=keep), values)
-    site_id: int = conn.execute(select(Site.id).where(Site.url == url)).scalar_one()
+    site_id: int = conn.execute(select(SITES.c.id).where(SITES.c.url == url)).scalar_one()
     return site_id
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import Column, Connection, Select, func, select, update
 
 from archive.bulk import among, chunked, select_site_rows, update_by_id
 from archive.columns import Row
-from archive.models import COMMENTS, Post
+from archive.models import COMMENTS, POSTS
 
 LOGGER = logging.getLogger(__name__)
 
@@ -323,8 +323,8 @@ def link_comment_posts(
     """Point comments at their post row once the post is archived (only the comments of
     `post_wp_ids` when given); return rows linked."""
     post_id = (
-        select(Post.id)
-        .where(Post.site_id == site_id, Post.wp_id == COMMENTS.c.post_wp_id)
+        select(POSTS.c.id)
+        .where(POSTS.c.site_id == site_id, POSTS.c.wp_id == COMMENTS.c.post_wp_id)
         .scalar_subquery()
     )
     stmt = (

@@ -6,7 +6,7 @@ import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -17,7 +17,6 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.expression import ColumnCollection
 
 from archive.bulk import (
@@ -30,6 +29,9 @@ from archive.bulk import (
 )
 from archive.columns import Row
 from archive.search import index_rows
+
+if TYPE_CHECKING:
+    from sqlalchemy.dialects import postgresql, sqlite
 
 # What an update of a stored row keeps: its identity and when it was first seen.
 KEPT_ON_UPDATE = frozenset({"id", "site_id", "wp_id", "first_seen_at"})
@@ -65,7 +67,15 @@ def dialect_insert(conn: Connection, table: Table) -> postgresql.Insert | sqlite
 
 
 def _insert_for(dialect: str, table: Table) -> postgresql.Insert | sqlite.Insert:
-    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    # Each dialect's package is imported by the archives that use it: PostgreSQL's alone adds
+    # ~17 ms to the start-up of every command on SQLite.
+    if dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(table)
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert(table)
 
 
 def select_by_wp_id(

@@ -33,7 +33,7 @@ from archive.export.versions import (
     iter_post_version_rows,
 )
 from archive.identity import normalize_site_url
-from archive.models import Site
+from archive.models import SITES
 
 LOGGER = logging.getLogger(__name__)
 
@@ -143,7 +143,7 @@ def _file_jobs(
             source = rows(conn, site_url, batch_size)
             yield f"{name}.{ext}", partial(_write_rows, export_format, fields, source, batch_size)
         return
-    urls = [site_url] if site_url else list(conn.scalars(select(Site.url).order_by(Site.url)))
+    urls = [site_url] if site_url else list(conn.scalars(select(SITES.c.url).order_by(SITES.c.url)))
     if file_name is not None and len(urls) != 1:
         raise ArchiveError(
             f"the archive holds {len(urls)} sites: name one with --site, or give --out a directory"
@@ -208,6 +208,6 @@ def _site_url(conn: Connection, site: str | None) -> str | None:
     if site is None:
         return None
     url = normalize_site_url(site)
-    if conn.scalar(select(Site.id).where(Site.url == url)) is None:
+    if conn.scalar(select(SITES.c.id).where(SITES.c.url == url)) is None:
         raise ArchiveError(f"no site {url} in the archive")
     return url

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, func, nulls_last, select
 
 from archive.bulk import chunked
-from archive.models import Author, Comment, Post, PostTerm, Site, Term
+from archive.models import AUTHORS, COMMENTS, POST_TERMS, POSTS, SITES, TERMS
 
 ExportRow = dict[str, Any]
 TAXONOMY_FIELDS = {"category": "categories", "post_tag": "tags"}
@@ -57,73 +57,81 @@ DELETED_FIELDS = _fields("deleted_at:datetime deleted_reason:str")
 
 def _posts_query(site_url: str | None, include_deleted: bool) -> Select[*tuple[Any, ...]]:
     counts = (
-        select(Comment.site_id, Comment.post_wp_id, func.count().label("n"))
-        .where(Comment.deleted_at.is_(None))
-        .group_by(Comment.site_id, Comment.post_wp_id)
+        select(COMMENTS.c.site_id, COMMENTS.c.post_wp_id, func.count().label("n"))
+        .where(COMMENTS.c.deleted_at.is_(None))
+        .group_by(COMMENTS.c.site_id, COMMENTS.c.post_wp_id)
         .subquery()
     )
     stmt = (
         select(
-            Post.id.label("_row_id"),
-            Site.url.label("site"),
-            Post.wp_id.label("id"),
-            Post.type,
-            Post.url,
-            Post.slug,
-            Post.title,
-            func.coalesce(Post.author_name, Author.name).label("author"),
-            Post.published_at,
-            Post.modified_at,
-            Post.excerpt,
-            Post.content_html,
-            Post.content_text,
-            Post.rating_value,
-            Post.rating_scale,
-            Post.rating_normalized,
-            Post.rating_source,
+            POSTS.c.id.label("_row_id"),
+            SITES.c.url.label("site"),
+            POSTS.c.wp_id.label("id"),
+            POSTS.c.type,
+            POSTS.c.url,
+            POSTS.c.slug,
+            POSTS.c.title,
+            func.coalesce(POSTS.c.author_name, AUTHORS.c.name).label("author"),
+            POSTS.c.published_at,
+            POSTS.c.modified_at,
+            POSTS.c.excerpt,
+            POSTS.c.content_html,
+            POSTS.c.content_text,
+            POSTS.c.rating_value,
+            POSTS.c.rating_scale,
+            POSTS.c.rating_normalized,
+            POSTS.c.rating_source,
             func.coalesce(counts.c.n, 0).label("comment_count"),
-            Post.rating_worst,
-            Post.rating_text,
-            Post.source,
-            Post.deleted_at,
-            Post.deleted_reason,
+            POSTS.c.rating_worst,
+            POSTS.c.rating_text,
+            POSTS.c.source,
+            POSTS.c.deleted_at,
+            POSTS.c.deleted_reason,
         )
-        .join(Site, Site.id == Post.site_id)
-        .outerjoin(Author, (Author.site_id == Post.site_id) & (Author.wp_id == Post.author_wp_id))
-        .outerjoin(counts, (counts.c.site_id == Post.site_id) & (counts.c.post_wp_id == Post.wp_id))
-        .order_by(Site.url, nulls_last(Post.published_at.asc()), Post.wp_id)
+        .join(SITES, SITES.c.id == POSTS.c.site_id)
+        .outerjoin(
+            AUTHORS,
+            (AUTHORS.c.site_id == POSTS.c.site_id) & (AUTHORS.c.wp_id == POSTS.c.author_wp_id),
+        )
+        .outerjoin(
+            counts, (counts.c.site_id == POSTS.c.site_id) & (counts.c.post_wp_id == POSTS.c.wp_id)
+        )
+        .order_by(SITES.c.url, nulls_last(POSTS.c.published_at.asc()), POSTS.c.wp_id)
     )
-    stmt = stmt if include_deleted else stmt.where(Post.deleted_at.is_(None))
-    return stmt if site_url is None else stmt.where(Site.url == site_url)
+    stmt = stmt if include_deleted else stmt.where(POSTS.c.deleted_at.is_(None))
+    return stmt if site_url is None else stmt.where(SITES.c.url == site_url)
 
 
 def _comments_query(site_url: str | None, include_deleted: bool) -> Select[*tuple[Any, ...]]:
     stmt = (
         select(
-            Site.url.label("site"),
-            Comment.wp_id.label("id"),
-            Comment.post_wp_id.label("post_id"),
-            Comment.parent_wp_id.label("parent_id"),
-            Comment.depth,
-            Comment.root_wp_id.label("root_id"),
-            Comment.author_name,
-            Comment.author_url,
-            Comment.published_at,
-            Comment.content_html,
-            Comment.content_text,
-            Comment.is_orphan,
-            Comment.parent_inferred,
-            Comment.source,
-            Comment.deleted_at,
-            Comment.deleted_reason,
+            SITES.c.url.label("site"),
+            COMMENTS.c.wp_id.label("id"),
+            COMMENTS.c.post_wp_id.label("post_id"),
+            COMMENTS.c.parent_wp_id.label("parent_id"),
+            COMMENTS.c.depth,
+            COMMENTS.c.root_wp_id.label("root_id"),
+            COMMENTS.c.author_name,
+            COMMENTS.c.author_url,
+            COMMENTS.c.published_at,
+            COMMENTS.c.content_html,
+            COMMENTS.c.content_text,
+            COMMENTS.c.is_orphan,
+            COMMENTS.c.parent_inferred,
+            COMMENTS.c.source,
+            COMMENTS.c.deleted_at,
+            COMMENTS.c.deleted_reason,
         )
-        .join(Site, Site.id == Comment.site_id)
+        .join(SITES, SITES.c.id == COMMENTS.c.site_id)
         .order_by(
-            Site.url, Comment.post_wp_id, nulls_last(Comment.published_at.asc()), Comment.wp_id
+            SITES.c.url,
+            COMMENTS.c.post_wp_id,
+            nulls_last(COMMENTS.c.published_at.asc()),
+            COMMENTS.c.wp_id,
         )
     )
-    stmt = stmt if include_deleted else stmt.where(Comment.deleted_at.is_(None))
-    return stmt if site_url is None else stmt.where(Site.url == site_url)
+    stmt = stmt if include_deleted else stmt.where(COMMENTS.c.deleted_at.is_(None))
+    return stmt if site_url is None else stmt.where(SITES.c.url == site_url)
 
 
 def post_fields(include_deleted: bool) -> tuple[Field, ...]:
@@ -157,14 +165,14 @@ def iter_post_rows(
 def _term_names(conn: Connection, post_ids: Sequence[int]) -> dict[int, dict[str, list[str]]]:
     """post row id -> {"categories": [...], "tags": [...]}, names sorted for a stable output."""
     stmt = (
-        select(PostTerm.post_id, Term.taxonomy, Term.name)
-        .join(Term, Term.id == PostTerm.term_id)
-        .where(Term.taxonomy.in_(TAXONOMY_FIELDS))
-        .order_by(PostTerm.post_id, Term.name, Term.slug)
+        select(POST_TERMS.c.post_id, TERMS.c.taxonomy, TERMS.c.name)
+        .join(TERMS, TERMS.c.id == POST_TERMS.c.term_id)
+        .where(TERMS.c.taxonomy.in_(TAXONOMY_FIELDS))
+        .order_by(POST_TERMS.c.post_id, TERMS.c.name, TERMS.c.slug)
     )
     names: dict[int, dict[str, list[str]]] = {}
     for chunk in chunked(post_ids):
-        for post_id, taxonomy, name in conn.execute(stmt.where(PostTerm.post_id.in_(chunk))):
+        for post_id, taxonomy, name in conn.execute(stmt.where(POST_TERMS.c.post_id.in_(chunk))):
             field_name = TAXONOMY_FIELDS[taxonomy]
             names.setdefault(post_id, {}).setdefault(field_name, []).append(name)
     return names

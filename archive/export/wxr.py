@@ -32,19 +32,19 @@ from archive.export.wxr_items import (
 )
 from archive.export.wxr_xml import cdata, element, rss_date, site_clock, xml_text
 from archive.identity import normalize_site_url, slugify
-from archive.models import Author, Post, Site, Term
+from archive.models import AUTHORS, POSTS, SITES, TERMS
 
 LOGGER = logging.getLogger(__name__)
 
 WXR_VERSION = "1.2"
 SITE_COLUMNS = (
-    Site.url,
-    Site.name,
-    Site.description,
-    Site.timezone,
-    Site.gmt_offset,
-    Site.last_complete_at,
-    Site.last_crawl_finished_at,
+    SITES.c.url,
+    SITES.c.name,
+    SITES.c.description,
+    SITES.c.timezone,
+    SITES.c.gmt_offset,
+    SITES.c.last_complete_at,
+    SITES.c.last_crawl_finished_at,
 )
 TERM_ELEMENTS = {"category": "wp:category", "post_tag": "wp:tag"}  # any other taxonomy: wp:term
 HEAD = f"""<?xml version="1.0" encoding="UTF-8" ?>
@@ -85,7 +85,7 @@ class WxrWriter:
 def find_site_id(conn: Connection, site: str) -> int:
     """The archive's id of a site by URL; ArchiveError when it is not archived."""
     url = normalize_site_url(site)
-    site_id = conn.scalar(select(Site.id).where(Site.url == url))
+    site_id = conn.scalar(select(SITES.c.id).where(SITES.c.url == url))
     if site_id is None:
         raise ArchiveError(f"no site {url} in the archive")
     return int(site_id)
@@ -112,7 +112,7 @@ def export_wxr(engine: Engine, path: Path, site_url: str) -> WxrCounts:
 
 def write_wxr(conn: Connection, out: BinaryIO, site_id: int) -> WxrCounts:
     """Stream the site's authors, terms, posts and pages (with their terms and comments) as WXR."""
-    site = conn.execute(select(*SITE_COLUMNS).where(Site.id == site_id)).one()
+    site = conn.execute(select(*SITE_COLUMNS).where(SITES.c.id == site_id)).one()
     counts = WxrCounts()
     clock = site_clock(site.timezone, site.gmt_offset)
     out.write((HEAD + _channel_head(site)).encode("utf-8"))
@@ -162,22 +162,32 @@ def author_login(slug: str, name: str, wp_id: int | None = None) -> str:
 
 def fetch_author_logins(conn: Connection, site_id: int) -> dict[int, str]:
     """wp user id -> login, for every archived author of the site."""
-    stmt = select(Author.wp_id, Author.slug, Author.name).where(Author.site_id == site_id)
+    stmt = select(AUTHORS.c.wp_id, AUTHORS.c.slug, AUTHORS.c.name).where(
+        AUTHORS.c.site_id == site_id
+    )
     return {wp_id: author_login(slug, name, wp_id) for wp_id, slug, name in conn.execute(stmt)}
 
 
 def _write_authors(conn: Connection, out: BinaryIO, site_id: int, logins: Mapping[int, str]) -> int:
-    stmt = select(Author.wp_id, Author.name).where(Author.site_id == site_id).order_by(Author.wp_id)
+    stmt = (
+        select(AUTHORS.c.wp_id, AUTHORS.c.name)
+        .where(AUTHORS.c.site_id == site_id)
+        .order_by(AUTHORS.c.wp_id)
+    )
     authors: list[tuple[int, str, str]] = [
         (wp_id, logins[wp_id], name) for wp_id, name in conn.execute(stmt)
     ]
     # Posts whose author is known only by name (feeds, HTML) still need a wp:author to map.
     unnamed = (
-        select(Post.author_name)
-        .where(Post.site_id == site_id, Post.author_name.is_not(None), Post.author_name != "")
-        .where(~exists().where(Author.site_id == site_id, Author.wp_id == Post.author_wp_id))
+        select(POSTS.c.author_name)
+        .where(
+            POSTS.c.site_id == site_id, POSTS.c.author_name.is_not(None), POSTS.c.author_name != ""
+        )
+        .where(
+            ~exists().where(AUTHORS.c.site_id == site_id, AUTHORS.c.wp_id == POSTS.c.author_wp_id)
+        )
         .distinct()
-        .order_by(Post.author_name)
+        .order_by(POSTS.c.author_name)
     )
     authors += [(0, author_login("", name), name) for (name,) in conn.execute(unnamed) if name]
     for wp_id, login, name in authors:
@@ -196,9 +206,14 @@ def _write_authors(conn: Connection, out: BinaryIO, site_id: int, logins: Mappin
 def _write_terms(conn: Connection, out: BinaryIO, site_id: int) -> int:
     """Categories (parents first), then tags, then other taxonomies' terms, as export_wp orders them."""
     stmt = (
-        select(Term.taxonomy, Term.slug, Term.name, Term.wp_id, Term.raw)
-        .where(Term.site_id == site_id)
-        .order_by(Term.taxonomy != "category", Term.taxonomy != "post_tag", Term.taxonomy, Term.id)
+        select(TERMS.c.taxonomy, TERMS.c.slug, TERMS.c.name, TERMS.c.wp_id, TERMS.c.raw)
+        .where(TERMS.c.site_id == site_id)
+        .order_by(
+            TERMS.c.taxonomy != "category",
+            TERMS.c.taxonomy != "post_tag",
+            TERMS.c.taxonomy,
+            TERMS.c.id,
+        )
     )
     count = 0
     categories: list[AnyRow] = []

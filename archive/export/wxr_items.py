@@ -14,33 +14,32 @@ from itertools import accumulate
 from typing import Any, BinaryIO
 
 from sqlalchemy import Connection, Row, func, select
-from sqlalchemy.orm import aliased
 
 from archive.bulk import chunked
 from archive.export.wxr_xml import cdata, element, mysql_date, rss_date, xml_attr, xml_text
 from archive.identity import slugify
-from archive.models import Comment, Post, PostTerm, Term
+from archive.models import COMMENTS, POST_TERMS, POSTS, TERMS
 
 AnyRow = Row[*tuple[Any, ...]]
 BATCH = 200
 ELLIPSES = ("…", "[…]", "...", "[...]")  # what WordPress's excerpt_more filters end with
 _POST_COLUMNS = (
-    Post.id,
-    Post.wp_id,
-    Post.type,
-    Post.url,
-    Post.slug,
-    Post.title,
-    Post.status,
-    Post.author_wp_id,
-    Post.author_name,
-    Post.published_at,
-    Post.modified_at,
-    Post.excerpt,
-    Post.content_html,
-    Post.content_text,
-    Post.comment_status,
-    Post.raw,
+    POSTS.c.id,
+    POSTS.c.wp_id,
+    POSTS.c.type,
+    POSTS.c.url,
+    POSTS.c.slug,
+    POSTS.c.title,
+    POSTS.c.status,
+    POSTS.c.author_wp_id,
+    POSTS.c.author_name,
+    POSTS.c.published_at,
+    POSTS.c.modified_at,
+    POSTS.c.excerpt,
+    POSTS.c.content_html,
+    POSTS.c.content_text,
+    POSTS.c.comment_status,
+    POSTS.c.raw,
 )
 
 
@@ -78,7 +77,7 @@ def read_post_extras(raw: Mapping[str, Any]) -> PostExtras:
 
 def iter_post_batches(conn: Connection, site_id: int) -> Iterator[Sequence[AnyRow]]:
     """The site's posts and pages by WordPress id, a batch at a time."""
-    stmt = select(*_POST_COLUMNS).where(Post.site_id == site_id).order_by(Post.wp_id)
+    stmt = select(*_POST_COLUMNS).where(POSTS.c.site_id == site_id).order_by(POSTS.c.wp_id)
     result = conn.execute(stmt.execution_options(yield_per=BATCH))
     yield from result.partitions()
 
@@ -86,13 +85,13 @@ def iter_post_batches(conn: Connection, site_id: int) -> Iterator[Sequence[AnyRo
 def fetch_post_terms(conn: Connection, post_ids: Sequence[int]) -> dict[int, list[AnyRow]]:
     """post row id -> its terms (taxonomy, slug, name), in a stable order."""
     stmt = (
-        select(PostTerm.post_id, Term.taxonomy, Term.slug, Term.name)
-        .join(Term, Term.id == PostTerm.term_id)
-        .order_by(PostTerm.post_id, Term.taxonomy, Term.slug)
+        select(POST_TERMS.c.post_id, TERMS.c.taxonomy, TERMS.c.slug, TERMS.c.name)
+        .join(TERMS, TERMS.c.id == POST_TERMS.c.term_id)
+        .order_by(POST_TERMS.c.post_id, TERMS.c.taxonomy, TERMS.c.slug)
     )
     terms: dict[int, list[AnyRow]] = {}
     for chunk in chunked(post_ids):
-        for row in conn.execute(stmt.where(PostTerm.post_id.in_(chunk))):
+        for row in conn.execute(stmt.where(POST_TERMS.c.post_id.in_(chunk))):
             terms.setdefault(row.post_id, []).append(row)
     return terms
 
@@ -166,35 +165,35 @@ def item_head(
 
 def iter_comments(conn: Connection, site_id: int) -> Iterator[AnyRow]:
     """The site's comments by post and id, each with what `wxr_parent` needs to judge its parent."""
-    parent = aliased(Comment)
+    parent = COMMENTS.alias("parent")
     # The first reply under each parent, aggregated once: SQLite plans a correlated subquery
     # as a scan by id range, quadratic on a large site.
     first_reply = (
-        select(Comment.parent_wp_id, func.min(Comment.wp_id).label("wp_id"))
-        .where(Comment.site_id == site_id, Comment.parent_wp_id.is_not(None))
-        .group_by(Comment.parent_wp_id)
+        select(COMMENTS.c.parent_wp_id, func.min(COMMENTS.c.wp_id).label("wp_id"))
+        .where(COMMENTS.c.site_id == site_id, COMMENTS.c.parent_wp_id.is_not(None))
+        .group_by(COMMENTS.c.parent_wp_id)
         .subquery()
     )
     stmt = (
         select(
-            Comment.wp_id,
-            Comment.post_wp_id,
-            Comment.parent_wp_id,
-            Comment.is_orphan,
-            Comment.parent_inferred,
-            parent.post_wp_id.label("parent_post_wp_id"),
+            COMMENTS.c.wp_id,
+            COMMENTS.c.post_wp_id,
+            COMMENTS.c.parent_wp_id,
+            COMMENTS.c.is_orphan,
+            COMMENTS.c.parent_inferred,
+            parent.c.post_wp_id.label("parent_post_wp_id"),
             first_reply.c.wp_id.label("first_reply_wp_id"),
-            Comment.author_name,
-            Comment.author_url,
-            Comment.author_wp_id,
-            Comment.published_at,
-            Comment.content_html,
-            Comment.type,
+            COMMENTS.c.author_name,
+            COMMENTS.c.author_url,
+            COMMENTS.c.author_wp_id,
+            COMMENTS.c.published_at,
+            COMMENTS.c.content_html,
+            COMMENTS.c.type,
         )
-        .outerjoin(parent, parent.id == Comment.parent_id)
-        .outerjoin(first_reply, first_reply.c.parent_wp_id == Comment.parent_wp_id)
-        .where(Comment.site_id == site_id)
-        .order_by(Comment.post_wp_id, Comment.wp_id)
+        .outerjoin(parent, parent.c.id == COMMENTS.c.parent_id)
+        .outerjoin(first_reply, first_reply.c.parent_wp_id == COMMENTS.c.parent_wp_id)
+        .where(COMMENTS.c.site_id == site_id)
+        .order_by(COMMENTS.c.post_wp_id, COMMENTS.c.wp_id)
     )
     yield from conn.execute(stmt.execution_options(yield_per=1000))
 

@@ -2,7 +2,7 @@
 
 Revisions live in versions/; env.py runs them on the connection archive.db hands over. A new
 schema change is one new revision file there (write it by hand or start from
-`alembic.autogenerate.produce_migrations` against Base.metadata).
+`alembic.autogenerate.produce_migrations` against METADATA).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy import Column, Connection, MetaData, String, Table, inspect, select, text
 
-from archive.models import Base, Meta
+from archive.models import META, METADATA
 from archive.search import create_search_objects
 
 if TYPE_CHECKING:
@@ -70,8 +70,8 @@ def schema_status(conn: Connection) -> SchemaStatus:
             return "current"
         known = {script.revision for script in _script().walk_revisions()}
         return "outdated" if revision in known else "unknown"
-    if Meta.__tablename__ in tables:
-        version = conn.scalar(select(Meta.value).where(Meta.key == "schema_version"))
+    if META.name in tables:
+        version = conn.scalar(select(META.c.value).where(META.c.key == "schema_version"))
         if version == LEGACY_SCHEMA_VERSION:
             return "legacy"
     return "foreign"
@@ -108,7 +108,7 @@ def create_at_head(conn: Connection) -> None:
     recipe for a new database (create_all and the search objects, then stamp head), with the stamp written as Alembic
     writes it, so a new archive does not pay for importing Alembic. A test checks that this and
     the revisions give the same schema."""
-    Base.metadata.create_all(conn)
+    METADATA.create_all(conn)
     create_search_objects(conn)
     version = Table(
         VERSION_TABLE,

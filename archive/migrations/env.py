@@ -5,12 +5,12 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from archive.models import Base
+from archive.models import METADATA
 
 
 def run_migrations(connection: Connection) -> None:
     """Run in the caller's transaction: Alembic neither commits nor opens one of its own."""
-    context.configure(connection=connection, target_metadata=Base.metadata)
+    context.configure(connection=connection, target_metadata=METADATA)
     with context.begin_transaction():
         context.run_migrations()
 

@@ -19,7 +19,7 @@ from sqlalchemy import Engine, MetaData, create_engine, inspect, select, text
 from archive.db import normalize_database_url, open_archive
 from archive.dictionary import SEARCH_TABLES
 from archive.migrations import FIRST_REVISION, alembic_config
-from archive.models import Base, Meta
+from archive.models import META, METADATA
 from archive.records import SourceTraits
 from archive.store import ArchiveStore
 from tests.archive.samples import SITE
@@ -38,7 +38,7 @@ def archive_url(request: pytest.FixtureRequest, tmp_path: os.PathLike[str]) -> s
         return os.path.join(tmp_path, "archive.db")
     url: str = request.getfixturevalue("postgres_url")
     engine = open_archive(url)
-    tables = ", ".join(t.name for t in Base.metadata.sorted_tables if t.name != Meta.__tablename__)
+    tables = ", ".join(t.name for t in METADATA.sorted_tables if t.name != META.name)
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     engine.dispose()
@@ -129,7 +129,7 @@ def legacy_postgres(postgres_database: Callable[[], str], legacy_sqlite: str) ->
         command.upgrade(alembic_config(conn), FIRST_REVISION)
         conn.execute(text("DROP TABLE alembic_version"))
         legacy = inspect(reading)
-        for table in Base.metadata.sorted_tables:
+        for table in METADATA.sorted_tables:
             # The models' types (UTC datetimes), restricted to what the legacy archive holds.
             if not legacy.has_table(table.name):
                 continue

@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import Connection, Engine, MetaData, Table, select, text
 
 from archive.bulk import among, copy_rows, execute_rows, select_site_rows
-from archive.models import COMMENTS, Post, Site
+from archive.models import COMMENTS, POSTS, SITES
 from archive.records import SentJson
 
-SITES = Site.__table__
-POSTS = Post.__table__
+SITES = SITES
+POSTS = POSTS
 
 
 def test_among_matches_what_an_in_list_matches(engine: Engine) -> None:

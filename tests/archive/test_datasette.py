@@ -27,7 +27,7 @@ from archive.dictionary import (
     render_export_fields,
 )
 from archive.export.rows import COMMENT_FIELDS, POST_FIELDS
-from archive.models import Base
+from archive.models import METADATA
 from archive.records import CommentRecord
 from archive.store import ArchiveStore
 from tests.archive.samples import POST_ID, SITE, SITE_URL, comment, her_post, her_records
@@ -143,9 +143,9 @@ def test_the_dictionary_describes_every_table_view_and_column(served: dict[str, 
         for name, (_, columns) in {**VIEWS, **SEARCH_TABLES, **SYSTEM_TABLES}.items():
             actual = [row[1] for row in conn.execute(f"PRAGMA table_info({name})")]
             assert actual == list(columns), name
-    for table in Base.metadata.sorted_tables:
+    for table in METADATA.sorted_tables:
         assert list(TABLES[table.name][1]) == [c.name for c in table.columns], table.name
-    assert set(TABLES) == set(Base.metadata.tables)
+    assert set(TABLES) == set(METADATA.tables)
     described = served["metadata"]["databases"]["archive"]["tables"]
     assert all(described[name]["description"] and described[name]["columns"] for name in described)
 

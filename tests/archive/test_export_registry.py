@@ -16,7 +16,7 @@ from archive.db import upgrade_archive
 from archive.export.formats import FORMATS, DocumentFormat, DocumentWriter, RowFormat
 from archive.export.rows import Field
 from archive.export.wxr import WxrWriter
-from archive.models import Post, Site
+from archive.models import POSTS, SITES
 from scraper.cli import app
 from tests.wxr_reader import read_wxr
 
@@ -47,7 +47,7 @@ class SiteCard:
 
     def write(self, conn: Connection, out: BinaryIO, site: str) -> Card:
         count = conn.scalar(
-            select(func.count()).select_from(Post).join(Site).where(Site.url == site)
+            select(func.count()).select_from(POSTS).join(SITES).where(SITES.c.url == site)
         )
         out.write(f"{site} {count}\n".encode())
         return Card(items=1)

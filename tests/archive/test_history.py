@@ -9,7 +9,7 @@ from sqlalchemy import Engine, select, text
 
 from archive.columns import canonical_json, digest_of
 from archive.history import POST_HISTORY, _visible_fields
-from archive.models import PostVersion
+from archive.models import POST_VERSIONS
 from archive.records import RatingRecord, TermRef
 from archive.store import ArchiveStore
 from scraper.sources.registry import archive_traits
@@ -57,7 +57,7 @@ def test_unchanged_recrawls_add_no_version_and_edits_add_one(
     assert edited.posts.versions == 1
     assert post_versions(engine) == [(run1, run3, False, None), (run4, run4, True, None)]
     with engine.connect() as conn:
-        fields = list(conn.scalars(select(PostVersion.fields).order_by(PostVersion.id)))
+        fields = list(conn.scalars(select(POST_VERSIONS.c.fields).order_by(POST_VERSIONS.c.id)))
     assert [f["title"] for f in fields] == ["Her", "Her (2013)"]
     assert fields[0]["terms"] == [["category", "Film"], ["post_tag", "Spike Jonze"]]
 

@@ -23,7 +23,7 @@ from archive.migrations import (
     head_revision,
     script_head_revision,
 )
-from archive.models import COMMENTS, Base
+from archive.models import COMMENTS, METADATA
 from archive.store import ArchiveStore
 from scraper.cli import app
 from tests.archive.conftest import is_search_index, table_rows
@@ -118,7 +118,7 @@ def test_migrated_schema_is_the_models_schema(engine: Engine, legacy_url: str) -
     for each in (engine, legacy):
         with each.connect() as conn:
             context = MigrationContext.configure(conn, opts={"include_name": ours})
-            assert compare_metadata(context, Base.metadata) == []
+            assert compare_metadata(context, METADATA) == []
     legacy.dispose()
 
 
@@ -149,7 +149,7 @@ def test_new_archive_is_stamped_at_head(tmp_path: Path) -> None:
     open_archive(str(path)).dispose()
     rows = table_rows(str(path))
     assert rows["alembic_version"] == [(head_revision(),)]
-    assert set(rows) == {*Base.metadata.tables, "alembic_version"}
+    assert set(rows) == {*METADATA.tables, "alembic_version"}
     engine = open_archive(str(path))
     assert "alembic_version" in inspect(engine).get_table_names()
     engine.dispose()
@@ -193,7 +193,7 @@ def test_the_revisions_from_nothing_build_the_models_schema(
         command.upgrade(alembic_config(conn), "head")
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"include_name": ours})
-        assert compare_metadata(context, Base.metadata) == []
+        assert compare_metadata(context, METADATA) == []
         assert current_revision(conn) == head_revision()
         new = search_objects_of_new_archive(tmp_path)
         assert search_objects(conn) == (

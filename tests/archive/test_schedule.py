@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from archive.db import open_archive
-from archive.models import Post, Site
+from archive.models import POSTS, SITES
 from archive.schedule import Schedule, claim_due_sites
 from archive.store import ArchiveStore
 from tests.archive.conftest import Clock
@@ -77,8 +77,8 @@ def test_removing_a_site_unschedules_it_and_keeps_its_data(
     assert schedule.remove([SITE.url, "https://never.example"]) == [SITE_URL]
     assert (schedule.sites(), schedule.claim_due()) == ([], [])
     with engine.connect() as conn:
-        assert conn.scalar(select(func.count()).select_from(Site)) == 1
-        assert conn.scalar(select(func.count()).select_from(Post)) == 1
+        assert conn.scalar(select(func.count()).select_from(SITES)) == 1
+        assert conn.scalar(select(func.count()).select_from(POSTS)) == 1
 
 
 @pytest.mark.postgres

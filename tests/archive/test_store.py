@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select, text
 
-from archive.models import Post
+from archive.models import POSTS
 from archive.records import (
     ProblemRecord,
     RatingRecord,
@@ -81,7 +81,7 @@ def test_save_twice_changes_nothing(
     assert len(before["comments"]) == 3
     assert query(engine, "SELECT count(*) FROM post_terms") == [(2,)]
     with engine.connect() as conn:  # through the model, which reads SQLite's text as UTC
-        assert conn.scalar(select(Post.last_seen_at)) == clock.now
+        assert conn.scalar(select(POSTS.c.last_seen_at)) == clock.now
 
 
 def test_changed_record_updates_the_row(
