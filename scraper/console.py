@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import sys
 import time
@@ -10,7 +11,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -18,6 +19,9 @@ from archive.records import ProblemRecord, Record
 from archive.redact import redact_text
 from scraper.durations import format_duration
 from scraper.errors import WparchiveError
+
+if TYPE_CHECKING:
+    from rich.console import Console as RichConsole
 
 STATUS_COLUMNS = (
     "url",
@@ -44,11 +48,23 @@ class Console:
     """Progress bars and tables on stderr/stdout when they are terminals; plain lines otherwise."""
 
     def __init__(self) -> None:
-        from rich.console import Console as RichConsole  # rich costs ~0.1 s to import: on use
-
-        self.err = RichConsole(stderr=True)
-        self.out = RichConsole()
         self.interactive = sys.stderr.isatty()
+
+    # Rich is imported when something draws with it (a terminal's progress and tables): plain
+    # lines, what cron and pipes get, do not wait for its import (~15 ms).
+    @functools.cached_property
+    def err(self) -> RichConsole:
+        """Rich's console on stderr."""
+        from rich.console import Console as RichConsole
+
+        return RichConsole(stderr=True)
+
+    @functools.cached_property
+    def out(self) -> RichConsole:
+        """Rich's console on stdout."""
+        from rich.console import Console as RichConsole
+
+        return RichConsole()
 
     @contextmanager
     def progress(
