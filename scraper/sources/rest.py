@@ -306,17 +306,19 @@ class RestSource:
         from `later` when given); then, if the last page was full, on while full pages come
         back, whatever X-WP-TotalPages said."""
         seen = SeenIds()
-        yield from _unseen(first.items, seen)
         if not first.counted:
+            yield from _unseen(first.items, seen)
             yield from self._walk_uncounted(url, query, first, seen)
             return
-        totals, last = {first.total}, first
         numbers = range(2, first.total_pages + 1)
+        # Asked for before the first page is parsed: the next pages are in flight meanwhile.
         pages = (
             map_ordered(lambda n: self._fetch_page(url, query, n), numbers, self.concurrency)
             if later is None
             else itertools.islice(later, len(numbers))  # this collection's share of the stream
         )
+        yield from _unseen(first.items, seen)
+        totals, last = {first.total}, first
         for page in pages:
             if isinstance(page, WparchiveError):
                 yield ProblemRecord("gap", f"{route}: {page}", getattr(page, "url", url))
