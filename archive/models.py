@@ -90,6 +90,49 @@ class JsonType(TypeDecorator[Any]):
         return dialect.type_descriptor(JSON())
 
 
+def _item_columns() -> list[Column[Any]]:
+    """The columns posts and comments share after their own: where the row came from, its
+    fingerprints, and when crawls saw it (new Column objects for each table)."""
+    return [
+        Column("source", String(20), nullable=False),
+        Column("raw", JsonType, nullable=False),
+        # The WARC capture (file name, response record offset) the row was last written from.
+        Column("warc_file", String(255)),
+        Column("warc_offset", BigInteger),
+        Column("record_hash", String(64), nullable=False),
+        Column("content_hash", String(64)),
+        Column("field_sources", JsonType),
+        Column("first_seen_at", UtcDateTime, nullable=False),
+        Column("last_seen_at", UtcDateTime, nullable=False),
+        Column("last_seen_run_id", Integer),
+        Column("deleted_at", UtcDateTime),
+        Column("deleted_reason", String(20)),
+    ]
+
+
+def _versions_table(name: str, owner: str) -> Table:
+    """The versions of one kind of item (`owner`: its table), with the same columns for both."""
+    owner_id = f"{owner.removesuffix('s')}_id"
+    return Table(
+        name,
+        METADATA,
+        Column("id", Integer, primary_key=True),
+        Column(owner_id, Integer, ForeignKey(f"{owner}.id", ondelete="CASCADE"), nullable=False),
+        # No foreign key: the owner's (cascading from its site) covers it (revision 0010).
+        Column("site_id", Integer, nullable=False, index=True),
+        Column("wp_id", BigInteger, nullable=False),
+        Column("content_hash", String(64), nullable=False),
+        Column("fields", JsonType, nullable=False),
+        Column("deleted_reason", String(20)),
+        Column("is_current", Boolean, nullable=False, default=True),
+        Column("first_seen_run_id", Integer),
+        Column("last_seen_run_id", Integer),
+        Column("first_seen_at", UtcDateTime, nullable=False),
+        Column("last_seen_at", UtcDateTime, nullable=False),
+        Index(f"ix_{name}_{owner_id.removesuffix('_id')}_current", owner_id, "is_current"),
+    )
+
+
 # Key-value facts about the archive. Before migrations it held `schema_version` = 1, which
 # marks such archives for archive.migrations; revisions now live in Alembic's alembic_version.
 META = Table(
@@ -207,19 +250,7 @@ POSTS = Table(
     Column("rating_source", String(50)),
     Column("rating_text", Text),
     Column("comment_status", String(20)),
-    Column("source", String(20), nullable=False),
-    Column("raw", JsonType, nullable=False),
-    # The WARC capture (file name, response record offset) the row was last written from.
-    Column("warc_file", String(255)),
-    Column("warc_offset", BigInteger),
-    Column("record_hash", String(64), nullable=False),
-    Column("content_hash", String(64)),
-    Column("field_sources", JsonType),
-    Column("first_seen_at", UtcDateTime, nullable=False),
-    Column("last_seen_at", UtcDateTime, nullable=False),
-    Column("last_seen_run_id", Integer),
-    Column("deleted_at", UtcDateTime),
-    Column("deleted_reason", String(20)),
+    *_item_columns(),
     UniqueConstraint("site_id", "wp_id", name="uq_posts_site_wp_id"),
     Index("ix_posts_site_published", "site_id", "published_at"),
 )
@@ -259,19 +290,7 @@ COMMENTS = Table(
     Column("content_text", Text, nullable=False),
     Column("url", Text, nullable=False, default=""),
     Column("type", String(20), nullable=False),
-    Column("source", String(20), nullable=False),
-    Column("raw", JsonType, nullable=False),
-    # The WARC capture (file name, response record offset) the row was last written from.
-    Column("warc_file", String(255)),
-    Column("warc_offset", BigInteger),
-    Column("record_hash", String(64), nullable=False),
-    Column("content_hash", String(64)),
-    Column("field_sources", JsonType),
-    Column("first_seen_at", UtcDateTime, nullable=False),
-    Column("last_seen_at", UtcDateTime, nullable=False),
-    Column("last_seen_run_id", Integer),
-    Column("deleted_at", UtcDateTime),
-    Column("deleted_reason", String(20)),
+    *_item_columns(),
     UniqueConstraint("site_id", "wp_id", name="uq_comments_site_wp_id"),
     Index("ix_comments_site_parent", "site_id", "parent_wp_id"),
     Index("ix_comments_site_post", "site_id", "post_wp_id"),
@@ -333,45 +352,11 @@ PROBLEMS = Table(
 # One visible state of a post (title, body, excerpt, status, terms, rating, author) and the
 # crawl runs that first and last saw it; `is_current` marks the state the post row holds.
 # `deleted_reason` set: the post stopped being public then (a tombstone keeps the gap).
-POST_VERSIONS = Table(
-    "post_versions",
-    METADATA,
-    Column("id", Integer, primary_key=True),
-    Column("post_id", Integer, ForeignKey("posts.id", ondelete="CASCADE"), nullable=False),
-    # No foreign key: the owner's (cascading from its site) covers it (revision 0010).
-    Column("site_id", Integer, nullable=False, index=True),
-    Column("wp_id", BigInteger, nullable=False),
-    Column("content_hash", String(64), nullable=False),
-    Column("fields", JsonType, nullable=False),
-    Column("deleted_reason", String(20)),
-    Column("is_current", Boolean, nullable=False, default=True),
-    Column("first_seen_run_id", Integer),
-    Column("last_seen_run_id", Integer),
-    Column("first_seen_at", UtcDateTime, nullable=False),
-    Column("last_seen_at", UtcDateTime, nullable=False),
-    Index("ix_post_versions_post_current", "post_id", "is_current"),
-)
+POST_VERSIONS = _versions_table("post_versions", "posts")
 
 
-# One visible state of a comment (author name and URL, text), as PostVersion for posts.
-COMMENT_VERSIONS = Table(
-    "comment_versions",
-    METADATA,
-    Column("id", Integer, primary_key=True),
-    Column("comment_id", Integer, ForeignKey("comments.id", ondelete="CASCADE"), nullable=False),
-    # No foreign key: the owner's (cascading from its site) covers it (revision 0010).
-    Column("site_id", Integer, nullable=False, index=True),
-    Column("wp_id", BigInteger, nullable=False),
-    Column("content_hash", String(64), nullable=False),
-    Column("fields", JsonType, nullable=False),
-    Column("deleted_reason", String(20)),
-    Column("is_current", Boolean, nullable=False, default=True),
-    Column("first_seen_run_id", Integer),
-    Column("last_seen_run_id", Integer),
-    Column("first_seen_at", UtcDateTime, nullable=False),
-    Column("last_seen_at", UtcDateTime, nullable=False),
-    Index("ix_comment_versions_comment_current", "comment_id", "is_current"),
-)
+# One visible state of a comment (author name and URL, text), as POST_VERSIONS for posts.
+COMMENT_VERSIONS = _versions_table("comment_versions", "comments")
 
 
 # An image a backup downloaded (`backup --media`), or tried to: its file is
