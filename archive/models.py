@@ -1,7 +1,7 @@
 """The archive's schema as SQLAlchemy Core tables: sites, authors, terms, posts, comments, crawl runs.
 
 Core, not ORM models: nothing maps rows to objects, and the ORM's import and mapping were a
-third of every command's start-up (about 0.1 s of 0.45 s before a crawl's first request)."""
+fifth of every command's start-up (about 0.1 s of the 0.47 s before a crawl's first request)."""
 
 from __future__ import annotations
 
