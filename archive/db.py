@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 
 from archive.columns import dump_json
+from archive.database_url import normalize_database_url, sqlite_file
 from archive.errors import ArchiveError, UnsupportedDatabaseError
 from archive.migrations import (
     LEGACY_SCHEMA_VERSION,
@@ -42,18 +43,6 @@ T = TypeVar("T")
 
 # The package extra that installs each supported server's driver.
 DRIVER_EXTRAS = {"postgresql": "postgres"}
-DRIVER_ALIASES = {
-    "postgres": "postgresql+psycopg",
-    "postgresql": "postgresql+psycopg",
-}
-
-
-def normalize_database_url(url: str) -> str:
-    """Turn a bare path into a SQLite URL and give PostgreSQL URLs the psycopg 3 driver."""
-    if "://" not in url:
-        return f"sqlite:///{Path(url).expanduser().resolve()}"
-    scheme, rest = url.split("://", 1)
-    return f"{DRIVER_ALIASES.get(scheme, scheme)}://{rest}"
 
 
 def libpq_url(url: str) -> str:
@@ -193,20 +182,9 @@ def _engine(url: str, *, read_only: bool, pool_size: int = 5) -> Engine:
     return engine
 
 
-def _sqlite_path(url: str) -> Path | None:
-    """The file of a SQLite URL (None for other databases and in-memory SQLite)."""
-    try:
-        db_url = make_url(normalize_database_url(url))
-    except ArgumentError:
-        return None
-    if db_url.get_backend_name() != "sqlite" or db_url.database in (None, "", ":memory:"):
-        return None
-    return Path(db_url.database).expanduser().resolve()
-
-
 def _require_sqlite_file(url: str) -> None:
     """Readers and `db upgrade` must not create a database for a mistyped path."""
-    path = _sqlite_path(url)
+    path = sqlite_file(url)
     if path is not None and not path.is_file():
         raise ArchiveError(f"no archive at {path}")
 

@@ -118,15 +118,19 @@ def crawl(
         sites = [parse_site_input(url) for url in urls or cfg.sites]
         if not sites:
             raise typer.BadParameter("give a site URL, or list sites in the config file")
+        from scraper.crawl.head_start import begin_head_start
+        from scraper.warc import WarcRecorder
+
+        recorders = [WarcRecorder(warc)] if warc else []
+        # Before the archive's modules are imported: see head_start.py.
+        head = begin_head_start(sites[0], cfg, recorders)
         from scraper.crawl.many import crawl_sites
         from scraper.memory import settle_startup_heap
-        from scraper.warc import WarcRecorder
 
         settle_startup_heap()
         output: Output = "json" if as_json else "quiet" if quiet else "text"
-        recorders = [WarcRecorder(warc)] if warc else []
         try:
-            failed = crawl_sites(sites, cfg, Console(), output, hooks=recorders)
+            failed = crawl_sites(sites, cfg, Console(), output, hooks=recorders, head=head)
         finally:
             for recorder in recorders:
                 recorder.close()

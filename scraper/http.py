@@ -106,9 +106,10 @@ _TALLY: ContextVar[RequestTally | None] = ContextVar("wparchive_request_tally", 
 
 
 @contextmanager
-def counting_requests() -> Iterator[RequestTally]:
-    """Count the requests sent from this context (and the pools it starts) until the end."""
-    tally = RequestTally()
+def counting_requests(tally: RequestTally | None = None) -> Iterator[RequestTally]:
+    """Count the requests sent from this context (and the pools it starts) until the end, into
+    `tally` when given (work begun elsewhere, see scraper/crawl/head_start.py), else a new one."""
+    tally = tally or RequestTally()
     token = _TALLY.set(tally)
     try:
         yield tally
@@ -176,6 +177,12 @@ class HttpClient:
         self._stopped.set()
         for raw in list(self._open):
             cut_socket(raw)
+
+    def share_pacing(self, shared: Callable[[str, float], float]) -> None:
+        """Pace the shared hosts with `shared(host, interval)` (see __init__), for a client made
+        before the archive that keeps their budget was open; before any shared host is asked."""
+        with self._lock:
+            self._shared = shared
 
     def add_exchange_hook(self, hook: ExchangeHook) -> None:
         """Call `hook` with every Exchange from now on, one call at a time whatever the threads

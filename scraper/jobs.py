@@ -19,7 +19,7 @@ from archive.pacing import SharedPacing
 from archive.schedule import Schedule
 from archive.store import ArchiveStore, utc_now
 from scraper.config import Config
-from scraper.crawl import crawl_site
+from scraper.crawl.run import crawl_site
 from scraper.durations import cron_every, parse_duration
 from scraper.errors import (
     BlockedError,

@@ -71,6 +71,15 @@ def _check_host(host: str, shown: str) -> str:
     return ascii_host.lower()
 
 
+def start_site(client: HttpClient, site: SiteInput) -> tuple[str, str]:
+    """Give `client` the site's credentials (for every URL it may be read at), then find the
+    URL to crawl and its note (see resolve_scheme)."""
+    if site.auth is not None:
+        for candidate in site.candidates():
+            client.add_credentials(candidate, site.auth)
+    return resolve_scheme(client, site)
+
+
 def resolve_scheme(client: HttpClient, site: SiteInput) -> tuple[str, str]:
     """The URL to crawl and, for a URL typed without a scheme, a note saying which one answered:
     https first, then http when https could not even connect (a status, even an error, is an

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
-from archive.db import normalize_database_url, open_archive
+from archive.database_url import normalize_database_url
+from archive.db import open_archive
 from scraper.durations import parse_duration
 from scraper.jobs import CRAWL_TASK, JobRunner, build_app, defer_due_sites, queue_app
 

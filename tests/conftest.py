@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from archive.db import normalize_database_url  # noqa: E402
+from archive.database_url import normalize_database_url  # noqa: E402
 from tests.wordpress.harness import WordPressSite, interrupt_on_sigterm  # noqa: E402
 from tests.wordpress.pool import SitePool  # noqa: E402
 

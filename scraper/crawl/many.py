@@ -24,13 +24,14 @@ from archive.pacing import SharedPacing
 from archive.store import ArchiveStore
 from scraper.config import Config
 from scraper.console import Console
+from scraper.crawl.head_start import HeadStart
 from scraper.crawl.report import failure_json, report_json
 from scraper.crawl.run import crawl_site
 from scraper.errors import WparchiveError
 from scraper.exchange import ExchangeHook
 from scraper.http import HttpClient
 from scraper.interrupt import stop_on_signals
-from scraper.site_input import SiteInput, resolve_scheme
+from scraper.site_input import SiteInput, start_site
 from scraper.sources.registry import archive_traits
 
 Output = Literal["text", "json", "quiet"]
@@ -44,15 +45,27 @@ def crawl_sites(
     console: Console,
     output: Output = "text",
     hooks: Sequence[ExchangeHook] = (),
+    head: HeadStart | None = None,
 ) -> int:
     """Crawl `sites`, `cfg.crawl.sites_at_once` at a time; return how many failed or were
-    partial. `hooks` see every HTTP exchange."""
+    partial. `hooks` see every HTTP exchange. `head`: the first site's discovery, begun before
+    the archive was opened (its client, already showing every exchange to the hooks, is the
+    crawl's)."""
     at_once = max(1, min(cfg.crawl.sites_at_once, len(sites)))
-    store = ArchiveStore(open_archive(cfg.database, pool_size=at_once), traits=archive_traits())
-    client = HttpClient(cfg.http, shared=SharedPacing(store.engine).reserve)
-    for exchange_hook in hooks:
-        client.add_exchange_hook(exchange_hook)
-    run = _SiteRuns(client, store, cfg, console, output, live=at_once == 1)
+    try:
+        store = ArchiveStore(open_archive(cfg.database, pool_size=at_once), traits=archive_traits())
+    except BaseException:
+        if head is not None:
+            head.client.stop()
+        raise
+    if head is not None:
+        client = head.client
+        client.share_pacing(SharedPacing(store.engine).reserve)
+    else:
+        client = HttpClient(cfg.http, shared=SharedPacing(store.engine).reserve)
+        for exchange_hook in hooks:
+            client.add_exchange_hook(exchange_hook)
+    run = _SiteRuns(client, store, cfg, console, output, live=at_once == 1, head=head)
     try:
         with stop_on_signals(client.stop) as interruption:
             if at_once == 1:
@@ -90,8 +103,10 @@ class _SiteRuns:
         output: Output,
         *,
         live: bool,
+        head: HeadStart | None = None,
     ) -> None:
         self.client, self.store, self.cfg = client, store, cfg
+        self.head = head  # the discovery of one of the sites, begun before the archive opened
         self.console, self.output = console, output
         self.live = live  # one site at a time: a live progress line on a terminal
         self.finished: Callable[[], None] = lambda: None  # told as each site ends
@@ -107,9 +122,6 @@ class _SiteRuns:
 
     def _crawl(self, site: SiteInput) -> bool:
         client, cfg, output = self.client, self.cfg, self.output
-        if site.auth is not None:
-            for candidate in site.candidates():
-                client.add_credentials(candidate, site.auth)
         started = time.monotonic()
         # Live lines for several sites at once would overwrite each other: one site's only.
         progress = (
@@ -119,11 +131,24 @@ class _SiteRuns:
         )
         with progress as hook:
             try:
-                url, note = resolve_scheme(client, site)
+                discovered = None
+                if self.head is not None and self.head.site is site:
+                    discovered = self.head.result()
+                    url, note = discovered.url, discovered.note
+                else:
+                    url, note = start_site(client, site)
                 if note and output == "text":
                     with self._print:
                         self.console.note(f"{site.url.split('://', 1)[1]}: no scheme given; {note}")
-                report = crawl_site(url, client, self.store, cfg.crawl, cfg.http.concurrency, hook)
+                report = crawl_site(
+                    url,
+                    client,
+                    self.store,
+                    cfg.crawl,
+                    cfg.http.concurrency,
+                    hook,
+                    discovered=discovered,
+                )
             except WparchiveError as exc:
                 if client.stopped:  # a signal's own line says why this site stopped
                     return True

@@ -12,6 +12,7 @@ from archive.records import CommentRecord, CrawlState, ProblemRecord, Record
 from archive.state import KnownSite, SaveCounts
 from archive.store import ArchiveStore
 from scraper.config import CrawlSettings
+from scraper.crawl.head_start import Discovered
 from scraper.crawl.lease import SiteLease, site_lease
 from scraper.crawl.plan import is_sweep_due, plan_sources
 from scraper.crawl.report import CrawlReport, CrawlStatus
@@ -47,6 +48,7 @@ def crawl_site(
     job: str = "",
     *,
     replay: bool = False,
+    discovered: Discovered | None = None,
 ) -> CrawlReport:
     """Archive one site. Raises WparchiveError when the site cannot be read at all. `job`: the
     queued job this crawl runs, if any (see site_lease). `replay`: the client answers from
@@ -56,8 +58,10 @@ def crawl_site(
 
     A site last read through REST is read again through the API root the archive remembers,
     without discovery; only when that fails is the site discovered again. Its robots.txt is
-    read at most once every ROBOTS_MAX_AGE, its rules kept in the archive."""
-    with counting_requests() as tally:
+    read at most once every ROBOTS_MAX_AGE, its rules kept in the archive. `discovered`: the
+    site's discovery, already made (see head_start.py), taken where it would be made; its
+    requests count as the crawl's."""
+    with counting_requests(discovered.requests if discovered else None) as tally:
         run = _SiteRun(client, store, settings, concurrency, progress, tally, job, replay=replay)
         known = store.known_site(normalize_home(url))
         if known is not None:
@@ -71,7 +75,7 @@ def crawl_site(
             LOGGER.info(
                 "%s: the remembered API root failed (%s); discovering again", url, report.error
             )
-        return run.crawl(discover_site(client, url))
+        return run.crawl(discovered.discovery if discovered else discover_site(client, url))
 
 
 def _remembered_discovery(known: KnownSite | None, settings: CrawlSettings) -> Discovery | None:

@@ -16,7 +16,8 @@ import pytest
 from alembic import command
 from sqlalchemy import Engine, MetaData, create_engine, inspect, select, text
 
-from archive.db import normalize_database_url, open_archive
+from archive.database_url import normalize_database_url
+from archive.db import open_archive
 from archive.dictionary import SEARCH_TABLES
 from archive.migrations import FIRST_REVISION, alembic_config
 from archive.models import META, METADATA

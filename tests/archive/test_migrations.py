@@ -16,7 +16,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Connection, Engine, create_engine, func, inspect, select
 from typer.testing import CliRunner
 
-from archive.db import normalize_database_url, open_archive
+from archive.database_url import normalize_database_url
+from archive.db import open_archive
 from archive.migrations import (
     alembic_config,
     current_revision,

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
-from archive.db import normalize_database_url
+from archive.database_url import normalize_database_url
 from tests.e2e.helpers import assert_matches_truth, export_rows, run_cli, spawn_cli
 
 pytestmark = [pytest.mark.wordpress, pytest.mark.postgres]

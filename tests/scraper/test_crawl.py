@@ -16,7 +16,7 @@ from archive.db import open_archive
 from archive.store import ArchiveStore
 from scraper.cli import app
 from scraper.config import CrawlSettings
-from scraper.crawl import crawl_site
+from scraper.crawl.run import crawl_site
 from scraper.errors import RateLimitedError
 from scraper.http import HttpClient, HttpSettings
 from tests.scraper.test_rest_source import CORE_TYPES, HOME, ROOT, serve_site
