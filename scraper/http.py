@@ -125,12 +125,9 @@ class HttpClient:
         self,
         settings: HttpSettings | None = None,
         sleep: Callable[[float], None] | None = None,
-        shared: Callable[[str, float], float] | None = None,
     ) -> None:
         self.settings = settings or HttpSettings()
-        # `shared(host, interval)` reserves a start to a shared host for every process (the
-        # archive's host_pacing); without it those hosts are paced per process like the rest.
-        self._shared = shared
+        self._shared: Callable[[str, float], float] | None = None  # see share_pacing
         self._stopped = threading.Event()
         # Waits (backoff, Retry-After, throttling) end at once when the run is stopped. A sleep
         # given by the caller (a test's) brings its own time: it passes only when slept.
@@ -179,8 +176,9 @@ class HttpClient:
             cut_socket(raw)
 
     def share_pacing(self, shared: Callable[[str, float], float]) -> None:
-        """Pace the shared hosts with `shared(host, interval)` (see __init__), for a client made
-        before the archive that keeps their budget was open; before any shared host is asked."""
+        """Pace the hosts many sites share (`shared_hosts`) with `shared(host, interval)`, which
+        reserves a start for every process (the archive's host_pacing); without it those hosts
+        are paced per process like the rest. Set before any shared host is asked."""
         with self._lock:
             self._shared = shared
 

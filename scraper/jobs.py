@@ -77,7 +77,8 @@ class JobRunner:
             return
         started, cfg = self.clock(), self.config
         settings = dataclasses.replace(cfg.crawl, full=cfg.crawl.full or sweep)
-        client = HttpClient(cfg.http, shared=SharedPacing(self.engine, self.clock).reserve)
+        client = HttpClient(cfg.http)
+        client.share_pacing(SharedPacing(self.engine, self.clock).reserve)
         try:
             report = crawl_site(
                 site_url, client, ArchiveStore(self.engine, self.clock), settings,

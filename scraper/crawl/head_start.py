@@ -69,7 +69,13 @@ def begin_head_start(
     path = sqlite_file(cfg.database)
     if path is None or path.exists() or not os.access(path.parent, os.W_OK | os.X_OK):
         return None
+    return HeadStart(site, crawl_client(cfg, hooks))
+
+
+def crawl_client(cfg: Config, hooks: Sequence[ExchangeHook] = ()) -> HttpClient:
+    """The HTTP client of a crawl, showing every exchange to `hooks` (its shared hosts' pacing
+    is given once the archive is open: HttpClient.share_pacing)."""
     client = HttpClient(cfg.http)
     for hook in hooks:
         client.add_exchange_hook(hook)
-    return HeadStart(site, client)
+    return client

@@ -24,7 +24,7 @@ from archive.pacing import SharedPacing
 from archive.store import ArchiveStore
 from scraper.config import Config
 from scraper.console import Console
-from scraper.crawl.head_start import HeadStart
+from scraper.crawl.head_start import HeadStart, crawl_client
 from scraper.crawl.report import failure_json, report_json
 from scraper.crawl.run import crawl_site
 from scraper.errors import WparchiveError
@@ -58,13 +58,8 @@ def crawl_sites(
         if head is not None:
             head.client.stop()
         raise
-    if head is not None:
-        client = head.client
-        client.share_pacing(SharedPacing(store.engine).reserve)
-    else:
-        client = HttpClient(cfg.http, shared=SharedPacing(store.engine).reserve)
-        for exchange_hook in hooks:
-            client.add_exchange_hook(exchange_hook)
+    client = head.client if head is not None else crawl_client(cfg, hooks)
+    client.share_pacing(SharedPacing(store.engine).reserve)
     run = _SiteRuns(client, store, cfg, console, output, live=at_once == 1, head=head)
     try:
         with stop_on_signals(client.stop) as interruption:

@@ -21,7 +21,8 @@ from scraper.http import HttpClient, HttpSettings
 base, db = sys.argv[1], sys.argv[2]
 host = base.split("://", 1)[1]
 settings = HttpSettings(concurrency=1, min_delay={delay}, shared_hosts=(host,), respect_robots=False)
-client = HttpClient(settings, shared=SharedPacing(open_archive(db)).reserve)
+client = HttpClient(settings)
+client.share_pacing(SharedPacing(open_archive(db)).reserve)
 for n in range(4):
     client.get(f"{{base}}/item/{{sys.argv[3]}}-{{n}}")
 """
