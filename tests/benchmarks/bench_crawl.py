@@ -6,7 +6,9 @@ Run: .venv/bin/python tests/benchmarks/bench_crawl.py [--repeat 3] [--site close
 Both sides run as child processes on this machine in the same run (so interpreter start-up is paid by
 both), at the same concurrency (the crawl's `--concurrency`, the baseline's threads), with no delay
 (`--concurrency 0`: the crawl's defaults, adaptive politeness, against a sequential baseline); the report gives wall times (median of the repeats), their ratio, the requests each made
-(from the server's own log) and each side's peak resident memory. The harness site is stopped at the
+(from the server's own log), each side's peak resident memory and CPU, and the machine's busy and
+idle core-seconds while each side ran (on shared cores also their ratio, `busy_ratio`: what the CPU
+work alone gives, with no idle moment on either side). The harness site is stopped at the
 end, also on Ctrl-C, SIGTERM or an error. `--against` also crawls, in the same rounds, with another
 wparchive checkout (e.g. `git worktree add /tmp/before REV`) and reports its ratio, so a change
 is judged against its own baseline under the same load. `--split-cpus` puts the site's PHP
@@ -70,6 +72,9 @@ with ThreadPoolExecutor(int(sys.argv[2])) as pool:  # the crawl's own concurrenc
 
 
 CPU: dict[str, list[float]] = {"wparchive": [], "baseline": [], "against": []}
+# The whole machine's busy and idle core-seconds while each child ran (from /proc/stat).
+BUSY: dict[str, list[float]] = {"wparchive": [], "baseline": [], "against": []}
+IDLE: dict[str, list[float]] = {"wparchive": [], "baseline": [], "against": []}
 CLIENT_CPUS: set[int] | None = None  # --split-cpus: where both sides run
 
 
@@ -90,10 +95,21 @@ def pin_group(pid: int, cpus: set[int]) -> int:
     return pinned
 
 
+def machine_seconds() -> tuple[float, float]:
+    """The machine's busy and idle core-seconds since boot, all CPUs (/proc/stat's first line;
+    iowait counts as idle, steal as neither: it is another guest's)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:8]]
+    user, nice, system, idle, iowait, irq, softirq = fields
+    tick = os.sysconf("SC_CLK_TCK")
+    return (user + nice + system + irq + softirq) / tick, (idle + iowait) / tick
+
+
 def run_child(argv: list[str], side: str, code: Path | None = None) -> tuple[float, int]:
     """Run a child process (with `code`, another checkout, first on its path); return its wall
-    time (s) and its own peak RSS (KiB); its CPU seconds go to CPU[side]."""
+    time (s) and its own peak RSS (KiB); its CPU seconds go to CPU[side], the machine's busy and
+    idle core-seconds meanwhile (the server's and the child's) to BUSY[side] and IDLE[side]."""
     env = {**os.environ, "PYTHONPATH": str(code)} if code else None
+    busy_before, idle_before = machine_seconds()
     started = time.perf_counter()
     cpus = CLIENT_CPUS
     done = subprocess.run(
@@ -106,6 +122,9 @@ def run_child(argv: list[str], side: str, code: Path | None = None) -> tuple[flo
         preexec_fn=None if cpus is None else lambda: os.sched_setaffinity(0, cpus),
     )
     elapsed = time.perf_counter() - started
+    busy_after, idle_after = machine_seconds()
+    BUSY[side].append(busy_after - busy_before)
+    IDLE[side].append(idle_after - idle_before)
     peak, cpu = done.stderr.decode().strip().splitlines()[-1].split()
     CPU[side].append(float(cpu))
     return elapsed, int(peak)
@@ -169,7 +188,22 @@ def measure(
         "runs": {"wparchive": [round(t, 3) for t in ours], "baseline": [round(t, 3) for t in base]},
         "peak_rss_mib": {k: round(v / 1024, 1) for k, v in peaks.items()},
         "cpu_seconds_median": {k: round(statistics.median(v), 3) for k, v in CPU.items() if v},
+        "machine_core_seconds_median": {
+            k: {
+                "busy": round(statistics.median(v), 2),
+                "idle": round(statistics.median(IDLE[k]), 2),
+            }
+            for k, v in BUSY.items()
+            if v
+        },
     }
+    if CLIENT_CPUS is None:
+        # On shared cores the wall time is about (busy + idle) / cores, so with no idle moment
+        # on either side the ratio would be the busy core-seconds' ratio: the ratio the CPU
+        # work alone gives. A ratio near it falls only with less CPU work (the crawl's own).
+        report["busy_ratio"] = round(
+            statistics.median(BUSY["wparchive"]) / statistics.median(BUSY["baseline"]), 3
+        )
     if other:
         report["against"] = {
             "checkout": str(against),
