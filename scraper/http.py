@@ -109,7 +109,8 @@ _TALLY: ContextVar[RequestTally | None] = ContextVar("wparchive_request_tally", 
 def counting_requests(tally: RequestTally | None = None) -> Iterator[RequestTally]:
     """Count the requests sent from this context (and the pools it starts) until the end, into
     `tally` when given (work begun elsewhere, see scraper/crawl/head_start.py), else a new one."""
-    tally = tally or RequestTally()
+    if tally is None:
+        tally = RequestTally()
     token = _TALLY.set(tally)
     try:
         yield tally

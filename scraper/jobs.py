@@ -19,6 +19,7 @@ from archive.pacing import SharedPacing
 from archive.schedule import Schedule
 from archive.store import ArchiveStore, utc_now
 from scraper.config import Config
+from scraper.crawl.head_start import crawl_client
 from scraper.crawl.run import crawl_site
 from scraper.durations import cron_every, parse_duration
 from scraper.errors import (
@@ -30,7 +31,6 @@ from scraper.errors import (
     RobotsDisallowedError,
     WparchiveError,
 )
-from scraper.http import HttpClient
 
 if TYPE_CHECKING:
     from procrastinate import App, JobContext
@@ -77,7 +77,7 @@ class JobRunner:
             return
         started, cfg = self.clock(), self.config
         settings = dataclasses.replace(cfg.crawl, full=cfg.crawl.full or sweep)
-        client = HttpClient(cfg.http)
+        client = crawl_client(cfg)
         client.share_pacing(SharedPacing(self.engine, self.clock).reserve)
         try:
             report = crawl_site(
